@@ -184,7 +184,7 @@ pub struct Entity {
     pub responsible: User,
     /// The responsible user's ID.
     pub responsible_id: String,
-    /// The entity type: Bitrix24 `company`, `contact` or `lead`; see [`entity_type`].
+    /// The entity type: Bitrix24 `company`, `contact` or `lead`; amoCRM `contact` or `company`; `deal` for a deal.
     #[serde(rename = "type")]
     pub kind: String,
 }

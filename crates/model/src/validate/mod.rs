@@ -321,6 +321,15 @@ pub(crate) fn describe(value: &Value) -> String {
     }
 }
 
+/// [`describe`] with the JSON type named, for type errors: `integer 5`,
+/// `string "5"`, `an array of 2 items`.
+pub(crate) fn describe_typed(value: &Value) -> String {
+    match value {
+        Value::Array(_) | Value::Object(_) | Value::Null => describe(value),
+        _ => format!("{} {}", type_name(value), describe(value)),
+    }
+}
+
 /// The JSON type name of a value, for type errors.
 pub(crate) fn type_name(value: &Value) -> &'static str {
     match value {

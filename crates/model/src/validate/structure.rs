@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value};
 
-use super::{Crm, Finding, Rule, Severity, describe, type_name};
+use super::{Crm, Finding, Rule, Severity, describe, describe_typed};
 use crate::types::{CallStage, CallType, ChannelState, entity_type, is_empty_value};
 use crate::DateTime;
 
@@ -109,7 +109,7 @@ impl<'a> Walker<'a> {
     /// when it is an object. Missing keys are errors, unknown keys warnings.
     fn object<'v>(&mut self, value: &'v Value, keys: &[&str], what: &str) -> Option<&'v Map<String, Value>> {
         let Some(object) = value.as_object() else {
-            self.error(Rule::Keys, format!("{} {}", type_name(value), describe(value)), format!("{what} object"));
+            self.error(Rule::Keys, describe_typed(value), format!("{what} object"));
             return None;
         };
         for key in keys {
@@ -148,7 +148,7 @@ impl<'a> Walker<'a> {
     }
 
     fn type_error(&mut self, value: &Value, expected: &str) {
-        self.error(Rule::Keys, format!("{} {}", type_name(value), describe(value)), expected.to_owned());
+        self.error(Rule::Keys, describe_typed(value), expected.to_owned());
     }
 
     fn datetime(&mut self, object: &Map<String, Value>, key: &str) {
@@ -220,7 +220,7 @@ impl<'a> Walker<'a> {
         }
         if let Some(result) = call.get("result").filter(|v| !(v.is_i64() || v.is_u64())) {
             self.at("result", |w| {
-                w.error(Rule::Enums, format!("{} {}", type_name(result), describe(result)), "an integer SIP status")
+                w.error(Rule::Enums, describe_typed(result), "an integer SIP status")
             });
         }
         crm
@@ -314,7 +314,7 @@ impl<'a> Walker<'a> {
             let Some(items) = value.as_array() else { return w.type_error(value, "array of strings") };
             for (i, item) in items.iter().enumerate().filter(|(_, v)| !v.is_string()) {
                 w.at_index(i, |w| {
-                    w.error(item_rule, format!("{} {}", type_name(item), describe(item)), "a string")
+                    w.error(item_rule, describe_typed(item), "a string")
                 });
             }
         });
@@ -357,7 +357,7 @@ impl<'a> Walker<'a> {
                         if item.is_object() {
                             w.number(item);
                         } else {
-                            w.error(Rule::Phones, format!("{} {}", type_name(item), describe(item)), "a number object");
+                            w.error(Rule::Phones, describe_typed(item), "a number object");
                         }
                     });
                 }
