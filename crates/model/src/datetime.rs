@@ -23,7 +23,7 @@ pub enum DateTimeError {
     #[error("not in the form YYYY-MM-DD HH:MM:SS")]
     Format,
     /// The shape is right but the date or time does not exist.
-    #[error("no such date or time ({0})")]
+    #[error("no such date or time: {0}")]
     OutOfRange(&'static str),
 }
 
@@ -113,21 +113,10 @@ impl DateTime {
         }
         let num = |range: std::ops::Range<usize>| -> Result<u32, DateTimeError> {
             b[range].iter().try_fold(0u32, |acc, &c| {
-                if c.is_ascii_digit() {
-                    Ok(acc * 10 + u32::from(c - b'0'))
-                } else {
-                    Err(DateTimeError::Format)
-                }
+                if c.is_ascii_digit() { Ok(acc * 10 + u32::from(c - b'0')) } else { Err(DateTimeError::Format) }
             })
         };
-        DateTime::from_ymd_hms(
-            i64::from(num(0..4)?),
-            num(5..7)?,
-            num(8..10)?,
-            num(11..13)?,
-            num(14..16)?,
-            num(17..19)?,
-        )
+        DateTime::from_ymd_hms(i64::from(num(0..4)?), num(5..7)?, num(8..10)?, num(11..13)?, num(14..16)?, num(17..19)?)
     }
 }
 
@@ -196,8 +185,7 @@ impl Serialize for DateTime {
 impl<'de> Deserialize<'de> for DateTime {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = std::borrow::Cow::<str>::deserialize(deserializer)?;
-        DateTime::parse(&text)
-            .map_err(|e| serde::de::Error::custom(format_args!("datetime {text:?}: {e}")))
+        DateTime::parse(&text).map_err(|e| serde::de::Error::custom(format_args!("datetime {text:?}: {e}")))
     }
 }
 
@@ -256,7 +244,8 @@ mod tests {
         for text in ["2023-02-29 00:00:00", "1900-02-29 00:00:00", "2024-04-31 00:00:00", "2024-13-01 00:00:00"] {
             assert!(matches!(DateTime::parse(text), Err(DateTimeError::OutOfRange(_))), "{text}");
         }
-        for text in ["2024-01-01T00:00:00", "2024-01-01 00:00", "", "2024-01-01 00:00:00Z", "２０２４-01-01 00:00:0"] {
+        for text in ["2024-01-01T00:00:00", "2024-01-01 00:00", "", "2024-01-01 00:00:00Z", "２０２４-01-01 00:00:0"]
+        {
             assert_eq!(DateTime::parse(text), Err(DateTimeError::Format), "{text}");
         }
     }

@@ -94,7 +94,10 @@ pub enum InputError {
 impl InputError {
     /// Whether reading can go on after this error (a bad NDJSON line can be skipped).
     pub fn is_recoverable(&self) -> bool {
-        matches!(self, InputError::Utf8 { .. } | InputError::Json { .. } | InputError::TooLarge { what: "the line", .. })
+        matches!(
+            self,
+            InputError::Utf8 { .. } | InputError::Json { .. } | InputError::TooLarge { what: "the line", .. }
+        )
     }
 }
 
@@ -196,9 +199,9 @@ impl<R: BufRead> PayloadReader<R> {
     fn push_value(&mut self, line: u64, value: Value) {
         self.seen_any = true;
         match value {
-            Value::Array(items) => self.pending.extend(
-                items.into_iter().enumerate().map(|(i, value)| Ok(Payload { line, index: Some(i), value })),
-            ),
+            Value::Array(items) => self
+                .pending
+                .extend(items.into_iter().enumerate().map(|(i, value)| Ok(Payload { line, index: Some(i), value }))),
             value => self.pending.push_back(Ok(Payload { line, index: None, value })),
         }
     }
@@ -225,7 +228,11 @@ impl<R: BufRead> PayloadReader<R> {
             match stream.next() {
                 None => return Ok(()),
                 Some(Ok(value)) => self.push_value(line, value),
-                Some(Err(e)) => return Err(json_error(&e, first_line - 1, 0)),
+                Some(Err(e)) if e.is_eof() => {
+                    let (line, column) = end_position(text, first_line);
+                    return Err(with_position(json_error(&e, 0), line, column));
+                }
+                Some(Err(e)) => return Err(json_error(&e, first_line - 1)),
             }
             offset = stream.byte_offset();
             line += bytecount_newlines(&text[start..offset]);
@@ -270,7 +277,7 @@ impl<R: BufRead> PayloadReader<R> {
                 match serde_json::from_str::<Value>(text) {
                     Ok(value) => Some(Ok(value)),
                     Err(e) if starting && e.is_eof() => None,
-                    Err(e) => Some(Err(json_error(&e, line - 1, 0))),
+                    Err(e) => Some(Err(json_error(&e, line - 1))),
                 }
             };
             match parsed {
@@ -315,6 +322,21 @@ impl<R: BufRead> Iterator for PayloadReader<R> {
     }
 }
 
+/// Line and column (1-based) of the last character that is not white space:
+/// where a cut-short document really ends.
+fn end_position(text: &str, first_line: u64) -> (u64, usize) {
+    let end = text.trim_end();
+    let line_start = end.rfind('\n').map_or(0, |i| i + 1);
+    (first_line + bytecount_newlines(end), end[line_start..].chars().count())
+}
+
+fn with_position(error: InputError, line: u64, column: usize) -> InputError {
+    match error {
+        InputError::Json { message, .. } => InputError::Json { line, column, message },
+        other => other,
+    }
+}
+
 fn bytecount_newlines(text: &str) -> u64 {
     memchr::memchr_iter(b'\n', text.as_bytes()).count() as u64
 }
@@ -332,12 +354,15 @@ fn utf8(bytes: &[u8], first_line: u64) -> Result<&str, InputError> {
 
 /// serde_json's error with the line shifted by `line_offset` and its wording
 /// made plain.
-fn json_error(e: &serde_json::Error, line_offset: u64, _column_offset: usize) -> InputError {
+fn json_error(e: &serde_json::Error, line_offset: u64) -> InputError {
     let text = e.to_string();
     let message = text.rsplit_once(" at line ").map_or(text.as_str(), |(m, _)| m);
     let message = match message {
         "recursion limit exceeded" => "nested deeper than 128 levels (recursion limit exceeded)".to_owned(),
-        "EOF while parsing an object" | "EOF while parsing a list" | "EOF while parsing a string" | "EOF while parsing a value" => {
+        "EOF while parsing an object"
+        | "EOF while parsing a list"
+        | "EOF while parsing a string"
+        | "EOF while parsing a value" => {
             format!("the JSON ends too early: {} (truncated?)", message.replace("EOF", "end of input"))
         }
         m => m.to_owned(),
@@ -349,10 +374,10 @@ fn json_error(e: &serde_json::Error, line_offset: u64, _column_offset: usize) ->
 mod tests {
     use super::*;
 
-    fn read(input: &[u8]) -> Vec<Result<(u64, Option<usize>, Value), String>> {
-        PayloadReader::new(input)
-            .map(|r| r.map(|p| (p.line, p.index, p.value)).map_err(|e| e.to_string()))
-            .collect()
+    type Item = Result<(u64, Option<usize>, Value), String>;
+
+    fn read(input: &[u8]) -> Vec<Item> {
+        PayloadReader::new(input).map(|r| r.map(|p| (p.line, p.index, p.value)).map_err(|e| e.to_string())).collect()
     }
 
     #[test]
@@ -366,7 +391,10 @@ mod tests {
     fn a_bad_ndjson_line_is_reported_and_reading_goes_on() {
         let got = read(b"{\"a\":1}\n{\"a\":\n{\"a\":3}\n");
         assert!(got[0].is_ok());
-        assert_eq!(got[1].as_ref().unwrap_err(), "line 2, column 5: the JSON ends too early: end of input while parsing a value (truncated?)");
+        assert_eq!(
+            got[1].as_ref().unwrap_err(),
+            "line 2, column 5: the JSON ends too early: end of input while parsing a value (truncated?)"
+        );
         assert_eq!(got[2].as_ref().unwrap().0, 3);
     }
 
@@ -381,7 +409,7 @@ mod tests {
     fn truncated_pretty_document_names_its_line() {
         let got = read(b"{\n  \"a\": [1,\n");
         assert_eq!(got.len(), 1);
-        assert!(got[0].as_ref().unwrap_err().starts_with("line 3, column 0: the JSON ends too early"), "{got:?}");
+        assert!(got[0].as_ref().unwrap_err().starts_with("line 2, column 10: the JSON ends too early"), "{got:?}");
     }
 
     #[test]

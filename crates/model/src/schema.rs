@@ -11,9 +11,9 @@
 use schemars::generate::SchemaSettings;
 use serde_json::{Value, json};
 
+use crate::CustomizationInput;
 use crate::types::entity_type;
 use crate::validate::Crm;
-use crate::CustomizationInput;
 
 /// The schema of the customization input `{"call_full": …, "call_stage": …}`
 /// for `crm` (`Crm::Auto`: the rules common to both CRMs). A bare `call_full`
@@ -45,13 +45,12 @@ pub fn customization_input_schema(crm: Crm) -> Value {
             { "properties": { "type": { "const": entity_type::DEAL } } }
         ]
     });
-    let nullable = |def: &str, description: &str| {
-        json!({ "anyOf": [{ "$ref": format!("#/$defs/{def}") }, { "type": "null" }], "description": description })
-    };
+    let nullable = |def: &str, description: &str| json!({ "anyOf": [{ "$ref": format!("#/$defs/{def}") }, { "type": "null" }], "description": description });
     let call_full = &mut defs["CallFull"]["properties"];
     call_full["deal"] = nullable("Deal", "amoCRM deal data, or null; always null for Bitrix24");
     call_full["entity"] = nullable("Entity", "the CRM client record the call is bound to, or null");
-    call_full["registration"] = nullable("Registration", "the call's registration in Bitrix24, or null; always null for amoCRM");
+    call_full["registration"] =
+        nullable("Registration", "the call's registration in Bitrix24, or null; always null for amoCRM");
     match crm {
         Crm::Bitrix24 => {
             call_full["deal"] = json!({ "type": "null", "description": "always null for Bitrix24" });
@@ -75,7 +74,8 @@ pub fn customization_input_schema(crm: Crm) -> Value {
 fn in_reading_order(schema: Value) -> Value {
     let Value::Object(mut root) = schema else { return schema };
     let mut out = serde_json::Map::new();
-    for key in ["$schema", "title", "description", "$comment", "type", "properties", "required", "additionalProperties"] {
+    for key in ["$schema", "title", "description", "$comment", "type", "properties", "required", "additionalProperties"]
+    {
         if let Some(value) = root.shift_remove(key) {
             out.insert(key.to_owned(), value);
         }

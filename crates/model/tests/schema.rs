@@ -24,7 +24,8 @@ fn every_valid_fixture_passes_the_schema_of_its_crm_and_the_common_one() {
     for (name, text) in fixtures("payloads") {
         let payload = parse(&name, &text);
         for crm in [crm_of(&name), Crm::Auto] {
-            let errors: Vec<String> = validator(crm).iter_errors(&payload).map(|e| format!("{e} at {}", e.instance_path())).collect();
+            let errors: Vec<String> =
+                validator(crm).iter_errors(&payload).map(|e| format!("{e} at {}", e.instance_path())).collect();
             assert!(errors.is_empty(), "{name} against the {crm:?} schema: {errors:#?}");
         }
     }

@@ -50,19 +50,33 @@ pub(crate) fn check(call_full: &Value, out: &mut Vec<Finding>, strict: bool) {
             let Some(ch) = conversation.as_object().and_then(|c| obj(c, "channel")) else { continue };
             let path = format!("call_full.conversations[{key:?}].channel");
             if let Some(id) = str_of(ch, "id").filter(|id| id != key) {
-                c.report(format!("{path}.id"), Rule::ConversationKeys, format!("{id:?}"), format!("{key:?}, the conversation's key"));
+                c.report(
+                    format!("{path}.id"),
+                    Rule::ConversationKeys,
+                    format!("{id:?}"),
+                    format!("{key:?}, the conversation's key"),
+                );
             }
             channel(&mut c, &path, ch, Some(main_id));
             if bool_of(ch, "was_answered") == Some(true) {
                 answered.push(key.as_str());
             }
         }
-        if let Some(active) = str_of(call, "active_conversation_id")
-            .filter(|a| !a.is_empty() && !conversations.contains_key(*a))
+        if let Some(active) =
+            str_of(call, "active_conversation_id").filter(|a| !a.is_empty() && !conversations.contains_key(*a))
         {
             let keys: Vec<String> = conversations.keys().map(|k| format!("{k:?}")).collect();
-            let expected = if keys.is_empty() { "\"\" (there are no conversations)".to_owned() } else { format!("\"\" or one of {}", keys.join(", ")) };
-            c.report("call_full.active_conversation_id".into(), Rule::ConversationKeys, format!("{active:?}"), expected);
+            let expected = if keys.is_empty() {
+                "\"\" (there are no conversations)".to_owned()
+            } else {
+                format!("\"\" or one of {}", keys.join(", "))
+            };
+            c.report(
+                "call_full.active_conversation_id".into(),
+                Rule::ConversationKeys,
+                format!("{active:?}"),
+                expected,
+            );
         }
     }
 
@@ -77,24 +91,46 @@ pub(crate) fn check(call_full: &Value, out: &mut Vec<Finding>, strict: bool) {
         }
         let responsible = obj(e, "responsible").and_then(|r| str_of(r, "id"));
         if let (Some(rid), Some(id)) = (str_of(e, "responsible_id"), responsible).filter_both(|a, b| a != b) {
-            c.report(format!("call_full.{key}.responsible.id"), Rule::References, format!("{id:?}"), format!("{rid:?}, the {key}'s responsible_id"));
+            c.report(
+                format!("call_full.{key}.responsible.id"),
+                Rule::References,
+                format!("{id:?}"),
+                format!("{rid:?}, the {key}'s responsible_id"),
+            );
         }
     }
 
     if let (Some(reg), Some(entity)) = (obj(call, "registration"), obj(call, "entity")) {
         for (reg_key, entity_key) in [("entity_id", "id"), ("entity_type", "type")] {
-            if let (Some(r), Some(e)) = (str_of(reg, reg_key), str_of(entity, entity_key)).filter_both(|r, e| !r.is_empty() && r != e) {
-                c.report(format!("call_full.registration.{reg_key}"), Rule::References, format!("{r:?}"), format!("{e:?}, entity.{entity_key}"));
+            if let (Some(r), Some(e)) =
+                (str_of(reg, reg_key), str_of(entity, entity_key)).filter_both(|r, e| !r.is_empty() && r != e)
+            {
+                c.report(
+                    format!("call_full.registration.{reg_key}"),
+                    Rule::References,
+                    format!("{r:?}"),
+                    format!("{e:?}, entity.{entity_key}"),
+                );
             }
         }
     }
 
     if bool_of(call, "is_ivr") == Some(true) && !answered.is_empty() {
-        c.report("call_full.is_ivr".into(), Rule::Outcome, "true".into(), format!("false: conversation {:?} was answered", answered[0]));
+        c.report(
+            "call_full.is_ivr".into(),
+            Rule::Outcome,
+            "true".into(),
+            format!("false: conversation {:?} was answered", answered[0]),
+        );
     }
     if let Some(result) = call.get("result").and_then(Value::as_i64) {
         match (result == 200, answered.first()) {
-            (true, None) => c.report("call_full.result".into(), Rule::Outcome, "200".into(), "not 200: no conversation was answered"),
+            (true, None) => c.report(
+                "call_full.result".into(),
+                Rule::Outcome,
+                "200".into(),
+                "not 200: no conversation was answered",
+            ),
             (false, Some(key)) => c.report(
                 "call_full.result".into(),
                 Rule::Outcome,
@@ -112,11 +148,20 @@ fn channel(c: &mut Checker, path: &str, ch: &Map<String, Value>, main_id: Option
     // R07
     if let Some(primary) = bool_of(ch, "is_primary") {
         match main_id {
-            None if !primary => c.report(format!("{path}.is_primary"), Rule::Primary, "false".into(), "true: the main channel is the linkedid's"),
+            None if !primary => c.report(
+                format!("{path}.is_primary"),
+                Rule::Primary,
+                "false".into(),
+                "true: the main channel is the linkedid's",
+            ),
             Some(Some(main)) => {
                 let is_main = str_of(ch, "id") == Some(main);
                 if primary != is_main {
-                    let expected = if is_main { "true: its id is the main channel's id (the linkedid)" } else { "false: its id is not the main channel's id (the linkedid)" };
+                    let expected = if is_main {
+                        "true: its id is the main channel's id (the linkedid)"
+                    } else {
+                        "false: its id is not the main channel's id (the linkedid)"
+                    };
                     c.report(format!("{path}.is_primary"), Rule::Primary, primary.to_string(), expected);
                 }
             }
@@ -132,7 +177,12 @@ fn channel(c: &mut Checker, path: &str, ch: &Map<String, Value>, main_id: Option
         let Some(later) = later else { continue };
         if let Some((earlier_key, earlier)) = order[..i].iter().rev().find_map(|(k, t)| t.map(|t| (k, t))) {
             if *later < earlier {
-                c.report(format!("{path}.{later_key}"), Rule::TimeOrder, format!("\"{later}\""), format!("not before {earlier_key} \"{earlier}\""));
+                c.report(
+                    format!("{path}.{later_key}"),
+                    Rule::TimeOrder,
+                    format!("\"{later}\""),
+                    format!("not before {earlier_key} \"{earlier}\""),
+                );
             }
         }
     }
@@ -204,7 +254,12 @@ fn variants(c: &mut Checker, path: &str, n: &Map<String, Value>) {
         _ => {}
     }
     for (i, variant) in list.iter().enumerate().filter(|(_, v)| !v.ends_with(base)) {
-        c.report(format!("{path}.variants[{i}]"), Rule::Variants, format!("{variant:?}"), format!("a prefix followed by the base {base:?}"));
+        c.report(
+            format!("{path}.variants[{i}]"),
+            Rule::Variants,
+            format!("{variant:?}"),
+            format!("a prefix followed by the base {base:?}"),
+        );
     }
 }
 

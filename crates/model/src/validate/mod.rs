@@ -133,9 +133,7 @@ impl Rule {
     /// Looks a rule up by id (`R09`, `r9`), slug or number.
     pub fn find(name: &str) -> Option<Rule> {
         let digits = name.trim_start_matches(['R', 'r']);
-        Rule::ALL.into_iter().find(|r| {
-            r.slug() == name || digits.parse::<u8>().is_ok_and(|n| n == r.number())
-        })
+        Rule::ALL.into_iter().find(|r| r.slug() == name || digits.parse::<u8>().is_ok_and(|n| n == r.number()))
     }
 }
 
@@ -187,11 +185,7 @@ pub struct Finding {
 
 impl fmt::Display for Finding {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}[{}]: {}: found {}, expected {}",
-            self.severity, self.rule, self.path, self.found, self.expected
-        )
+        write!(f, "{}[{}]: {}: found {}, expected {}", self.severity, self.rule, self.path, self.found, self.expected)
     }
 }
 

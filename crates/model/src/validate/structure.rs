@@ -3,8 +3,8 @@
 use serde_json::{Map, Value};
 
 use super::{Crm, Finding, Rule, Severity, describe, describe_typed};
-use crate::types::{CallStage, CallType, ChannelState, entity_type, is_empty_value};
 use crate::DateTime;
+use crate::types::{CallStage, CallType, ChannelState, entity_type, is_empty_value};
 
 // The keys of every object, in the contract's order. A test checks them against
 // the JSON Schema generated from the serde types, so the two cannot drift.
@@ -155,7 +155,11 @@ impl<'a> Walker<'a> {
         let Some(text) = self.string(object, key) else { return };
         if let Err(e) = DateTime::parse(text) {
             self.at(key, |w| {
-                w.error(Rule::Datetime, format!("{text:?} ({e})"), "YYYY-MM-DD HH:MM:SS, a real date, or 0001-01-01 00:00:00")
+                w.error(
+                    Rule::Datetime,
+                    format!("{text:?} ({e})"),
+                    "YYYY-MM-DD HH:MM:SS, a real date, or 0001-01-01 00:00:00",
+                )
             });
         }
     }
@@ -219,9 +223,7 @@ impl<'a> Walker<'a> {
             self.at("registration", |w| w.registration(registration, crm));
         }
         if let Some(result) = call.get("result").filter(|v| !(v.is_i64() || v.is_u64())) {
-            self.at("result", |w| {
-                w.error(Rule::Enums, describe_typed(result), "an integer SIP status")
-            });
+            self.at("result", |w| w.error(Rule::Enums, describe_typed(result), "an integer SIP status"));
         }
         crm
     }
@@ -313,9 +315,7 @@ impl<'a> Walker<'a> {
         self.at(key, |w| {
             let Some(items) = value.as_array() else { return w.type_error(value, "array of strings") };
             for (i, item) in items.iter().enumerate().filter(|(_, v)| !v.is_string()) {
-                w.at_index(i, |w| {
-                    w.error(item_rule, describe_typed(item), "a string")
-                });
+                w.at_index(i, |w| w.error(item_rule, describe_typed(item), "a string"));
             }
         });
     }
@@ -338,7 +338,11 @@ impl<'a> Walker<'a> {
             };
             for (key, field) in raw.iter().filter(|(_, v)| is_empty_value(v)) {
                 w.at(key, |w| {
-                    w.error(Rule::RawNonEmpty, describe(field), "no such field (raw keeps only non-empty, non-zero values)")
+                    w.error(
+                        Rule::RawNonEmpty,
+                        describe(field),
+                        "no such field (raw keeps only non-empty, non-zero values)",
+                    )
                 });
             }
         });
@@ -375,7 +379,9 @@ impl<'a> Walker<'a> {
             _ => None,
         };
         if let Some(expected) = expected.filter(|e| !e.contains(&kind)) {
-            self.at("type", |w| w.error(Rule::CrmFlavour, format!("{kind:?}"), format!("one of {}", expected.join(", "))));
+            self.at("type", |w| {
+                w.error(Rule::CrmFlavour, format!("{kind:?}"), format!("one of {}", expected.join(", ")))
+            });
         }
     }
 
@@ -383,9 +389,17 @@ impl<'a> Walker<'a> {
         let Some(r) = self.object(value, REGISTRATION_KEYS, "registration") else { return };
         for key in REGISTRATION_KEYS {
             let Some(text) = self.string(r, key) else { continue };
-            if *key == "entity_type" && crm == Crm::Bitrix24 && !text.is_empty() && !entity_type::BITRIX24.contains(&text) {
+            if *key == "entity_type"
+                && crm == Crm::Bitrix24
+                && !text.is_empty()
+                && !entity_type::BITRIX24.contains(&text)
+            {
                 self.at(key, |w| {
-                    w.error(Rule::CrmFlavour, format!("{text:?}"), format!("one of {}", entity_type::BITRIX24.join(", ")))
+                    w.error(
+                        Rule::CrmFlavour,
+                        format!("{text:?}"),
+                        format!("one of {}", entity_type::BITRIX24.join(", ")),
+                    )
                 });
             }
         }

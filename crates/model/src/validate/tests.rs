@@ -79,7 +79,10 @@ fn a_missing_object_is_one_finding_and_the_consistency_rules_skip_it() {
 fn a_payload_that_is_not_an_object_says_what_it_is() {
     let report = validate(&json!([1, 2]), &Options::default());
     assert_eq!(report.findings.len(), 1);
-    assert_eq!(report.findings[0].to_string(), "error[R01 keys-and-types]: call_full: found an array of 2 items, expected call_full object");
+    assert_eq!(
+        report.findings[0].to_string(),
+        "error[R01 keys-and-types]: call_full: found an array of 2 items, expected call_full object"
+    );
 }
 
 #[test]
@@ -133,7 +136,8 @@ fn rules_are_found_by_id_slug_or_number() {
 #[test]
 fn empty_numbers_may_have_no_variants_but_others_must() {
     let mut p = fixture();
-    p["call_full"]["channel"]["trunk"] = json!({"base": "", "custom": "", "is_local": false, "original": "", "variants": []});
+    p["call_full"]["channel"]["trunk"] =
+        json!({"base": "", "custom": "", "is_local": false, "original": "", "variants": []});
     assert!(found(&p, Options::default()).is_empty());
     p["call_full"]["channel"]["trunk"]["base"] = json!("2250101");
     assert_eq!(found(&p, Options::default()), [("R11", "call_full.channel.trunk.variants".to_owned())]);

@@ -1,0 +1,3 @@
+pub mod rules;
+pub mod schema;
+pub mod validate;

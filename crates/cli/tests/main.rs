@@ -1,0 +1,8 @@
+//! End-to-end tests of the `callfull` binary: each runs the built binary in
+//! its own temporary directory.
+
+mod util;
+
+mod bad_input;
+mod schema;
+mod validate;
