@@ -63,11 +63,11 @@ mod types;
 pub mod validate;
 
 pub use datetime::{DATETIME_PATTERN, DateTime, DateTimeError};
-pub use input::{InputError, Limits, Payload, PayloadReader};
+pub use input::{Document, InputError, Limits, Payload, PayloadReader};
 pub use number::{Number, PrefixSettings};
 pub use schema::{call_full_schema, customization_input_schema};
 pub use types::{
     CallFull, CallStage, CallType, Channel, ChannelState, Conversation, CustomizationInput, Deal, Entity, Raw,
     Registration, SipStatus, User, entity_type, is_empty_value,
 };
-pub use validate::{Crm, Finding, Options, Report, Rule, Severity, validate, validate_str};
+pub use validate::{Crm, Finding, Json, Options, Report, Rule, Severity, validate, validate_json, validate_str};

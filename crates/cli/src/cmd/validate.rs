@@ -7,7 +7,9 @@ use std::io::{self, BufRead, BufReader, BufWriter, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
-use callfull_model::{Crm, Finding, InputError, Limits, Options, Payload, PayloadReader, Severity, validate};
+use callfull_model::{
+    Crm, Finding, InputError, Json, Limits, Options, Payload, PayloadReader, Severity, validate_json,
+};
 use serde_json::json;
 
 use crate::cli::{Format, ValidateArgs};
@@ -31,7 +33,7 @@ struct Printer<W: Write> {
 }
 
 impl<W: Write> Printer<W> {
-    fn finding(&mut self, source: &str, payload: &Payload, f: &Finding) -> io::Result<()> {
+    fn finding(&mut self, source: &str, payload: &Payload<Json>, f: &Finding) -> io::Result<()> {
         match self.format {
             Format::Text => {
                 let severity = match f.severity {
@@ -86,7 +88,7 @@ impl<W: Write> Printer<W> {
     }
 }
 
-fn location(source: &str, payload: &Payload) -> String {
+fn location(source: &str, payload: &Payload<Json>) -> String {
     match payload.index {
         Some(i) => format!("{source}:{}[{i}]", payload.line),
         None => format!("{source}:{}", payload.line),
@@ -121,7 +123,7 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
             }
         };
         let source = if path.as_os_str() == "-" { "<stdin>".to_owned() } else { source };
-        for item in PayloadReader::with_limits(reader, limits) {
+        for item in PayloadReader::<_, Json>::with_limits(reader, limits) {
             let payload = match item {
                 Ok(payload) => payload,
                 Err(err) => {
@@ -130,7 +132,7 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
                     continue;
                 }
             };
-            let report = validate(&payload.value, &options);
+            let report = validate_json(&payload.value, &options);
             tally.payloads += 1;
             match report.crm {
                 Crm::Bitrix24 => tally.bitrix24 += 1,

@@ -2,7 +2,7 @@
 //! one another. All are **[derived]** (see `docs/ASSUMPTIONS.md`): warnings
 //! unless strict. A value of the wrong type is skipped here; R01–R06 report it.
 
-use serde_json::{Map, Value};
+use super::json::{Json, Object};
 
 use super::{Finding, Rule, Severity};
 use crate::DateTime;
@@ -18,23 +18,23 @@ impl Checker<'_> {
     }
 }
 
-fn str_of<'v>(object: &'v Map<String, Value>, key: &str) -> Option<&'v str> {
+fn str_of<'v>(object: &'v Object, key: &str) -> Option<&'v str> {
     object.get(key)?.as_str()
 }
 
-fn bool_of(object: &Map<String, Value>, key: &str) -> Option<bool> {
+fn bool_of(object: &Object, key: &str) -> Option<bool> {
     object.get(key)?.as_bool()
 }
 
-fn time_of(object: &Map<String, Value>, key: &str) -> Option<DateTime> {
+fn time_of(object: &Object, key: &str) -> Option<DateTime> {
     DateTime::parse(str_of(object, key)?).ok()
 }
 
-fn obj<'v>(object: &'v Map<String, Value>, key: &str) -> Option<&'v Map<String, Value>> {
+fn obj<'v>(object: &'v Object, key: &str) -> Option<&'v Object> {
     object.get(key)?.as_object()
 }
 
-pub(crate) fn check(call_full: &Value, out: &mut Vec<Finding>, strict: bool) {
+pub(crate) fn check(call_full: &Json, out: &mut Vec<Finding>, strict: bool) {
     let Some(call) = call_full.as_object() else { return };
     let mut c = Checker { out, severity: if strict { Severity::Error } else { Severity::Warning } };
 
@@ -46,10 +46,10 @@ pub(crate) fn check(call_full: &Value, out: &mut Vec<Finding>, strict: bool) {
 
     let mut answered = Vec::new();
     if let Some(conversations) = obj(call, "conversations") {
-        for (key, conversation) in conversations {
+        for (key, conversation) in conversations.iter() {
             let Some(ch) = conversation.as_object().and_then(|c| obj(c, "channel")) else { continue };
             let path = format!("call_full.conversations[{key:?}].channel");
-            if let Some(id) = str_of(ch, "id").filter(|id| id != key) {
+            if let Some(id) = str_of(ch, "id").filter(|id| *id != key) {
                 c.report(
                     format!("{path}.id"),
                     Rule::ConversationKeys,
@@ -59,11 +59,11 @@ pub(crate) fn check(call_full: &Value, out: &mut Vec<Finding>, strict: bool) {
             }
             channel(&mut c, &path, ch, Some(main_id));
             if bool_of(ch, "was_answered") == Some(true) {
-                answered.push(key.as_str());
+                answered.push(key);
             }
         }
         if let Some(active) =
-            str_of(call, "active_conversation_id").filter(|a| !a.is_empty() && !conversations.contains_key(*a))
+            str_of(call, "active_conversation_id").filter(|a| !a.is_empty() && !conversations.contains_key(a))
         {
             let keys: Vec<String> = conversations.keys().map(|k| format!("{k:?}")).collect();
             let expected = if keys.is_empty() {
@@ -82,7 +82,7 @@ pub(crate) fn check(call_full: &Value, out: &mut Vec<Finding>, strict: bool) {
 
     for key in ["entity", "deal"] {
         let Some(e) = obj(call, key) else { continue };
-        if let Some(phones) = e.get("phones").and_then(Value::as_array) {
+        if let Some(phones) = e.get("phones").and_then(Json::as_array) {
             for (i, phone) in phones.iter().enumerate() {
                 if let Some(n) = phone.as_object() {
                     variants(&mut c, &format!("call_full.{key}.phones[{i}]"), n);
@@ -123,7 +123,7 @@ pub(crate) fn check(call_full: &Value, out: &mut Vec<Finding>, strict: bool) {
             format!("false: conversation {:?} was answered", answered[0]),
         );
     }
-    if let Some(result) = call.get("result").and_then(Value::as_i64) {
+    if let Some(result) = call.get("result").and_then(Json::as_i64) {
         match (result == 200, answered.first()) {
             (true, None) => c.report(
                 "call_full.result".into(),
@@ -144,7 +144,7 @@ pub(crate) fn check(call_full: &Value, out: &mut Vec<Finding>, strict: bool) {
 
 /// Checks one channel. `main_id` is `None` for the main channel, and the
 /// main channel's id (if it has one) for a conversation channel.
-fn channel(c: &mut Checker, path: &str, ch: &Map<String, Value>, main_id: Option<Option<&str>>) {
+fn channel(c: &mut Checker, path: &str, ch: &Object, main_id: Option<Option<&str>>) {
     // R07
     if let Some(primary) = bool_of(ch, "is_primary") {
         match main_id {
@@ -242,9 +242,9 @@ fn channel(c: &mut Checker, path: &str, ch: &Map<String, Value>, main_id: Option
 }
 
 /// R11 on one number object.
-fn variants(c: &mut Checker, path: &str, n: &Map<String, Value>) {
-    let (Some(base), Some(list)) = (str_of(n, "base"), n.get("variants").and_then(Value::as_array)) else { return };
-    let list: Vec<&str> = list.iter().filter_map(Value::as_str).collect();
+fn variants(c: &mut Checker, path: &str, n: &Object) {
+    let (Some(base), Some(list)) = (str_of(n, "base"), n.get("variants").and_then(Json::as_array)) else { return };
+    let list: Vec<&str> = list.iter().filter_map(Json::as_str).collect();
     match list.first() {
         None if base.is_empty() => {}
         None => c.report(format!("{path}.variants"), Rule::Variants, "[]".into(), format!("[{base:?}, …]: base first")),

@@ -1,10 +1,10 @@
 //! Rules R01–R06: the shape of the payload, walked once, top down.
 
-use serde_json::{Map, Value};
+use super::json::{Json, Object};
 
 use super::{Crm, Finding, Rule, Severity, describe, describe_typed};
 use crate::DateTime;
-use crate::types::{CallStage, CallType, ChannelState, entity_type, is_empty_value};
+use crate::types::{CallStage, CallType, ChannelState, entity_type};
 
 // The keys of every object, in the contract's order. A test checks them against
 // the JSON Schema generated from the serde types, so the two cannot drift.
@@ -107,32 +107,42 @@ impl<'a> Walker<'a> {
 
     /// Checks that `value` is an object holding exactly `keys`; returns it
     /// when it is an object. Missing keys are errors, unknown keys warnings.
-    fn object<'v>(&mut self, value: &'v Value, keys: &[&str], what: &str) -> Option<&'v Map<String, Value>> {
+    fn object<'v>(&mut self, value: &'v Json, keys: &[&str], what: &str) -> Option<&'v Object> {
         let Some(object) = value.as_object() else {
             self.error(Rule::Keys, describe_typed(value), format!("{what} object"));
             return None;
         };
         for key in keys {
-            if !object.contains_key(*key) {
+            if !object.contains_key(key) {
                 self.at(key, |w| w.error(Rule::Keys, "nothing (key missing)".into(), format!("key {key:?} of {what}")));
             }
         }
-        if object.len() != keys.len() || keys.iter().any(|k| !object.contains_key(*k)) {
-            for key in object.keys().filter(|k| !keys.contains(&k.as_str())) {
-                self.at(key, |w| {
-                    w.report(
-                        Rule::Keys,
-                        Severity::Warning,
-                        format!("unknown key {key:?}"),
-                        format!("only the keys of {what}: {}", keys.join(", ")),
-                    )
-                });
+        if object.len() != keys.len() || keys.iter().any(|k| !object.contains_key(k)) {
+            for (i, key) in object.keys().enumerate() {
+                if !keys.contains(&key) {
+                    self.at(key, |w| {
+                        w.report(
+                            Rule::Keys,
+                            Severity::Warning,
+                            format!("unknown key {key:?}"),
+                            format!("only the keys of {what}: {}", keys.join(", ")),
+                        )
+                    });
+                } else if object.keys().take(i).any(|earlier| earlier == key) {
+                    self.at(key, |w| {
+                        w.error(
+                            Rule::Keys,
+                            format!("key {key:?} twice (JSON parsers disagree on which one counts)"),
+                            "each key once",
+                        )
+                    });
+                }
             }
         }
         Some(object)
     }
 
-    fn string<'v>(&mut self, object: &'v Map<String, Value>, key: &str) -> Option<&'v str> {
+    fn string<'v>(&mut self, object: &'v Object, key: &str) -> Option<&'v str> {
         let value = object.get(key)?;
         let s = value.as_str();
         if s.is_none() {
@@ -141,17 +151,17 @@ impl<'a> Walker<'a> {
         s
     }
 
-    fn boolean(&mut self, object: &Map<String, Value>, key: &str) {
-        if let Some(value) = object.get(key).filter(|v| !v.is_boolean()) {
+    fn boolean(&mut self, object: &Object, key: &str) {
+        if let Some(value) = object.get(key).filter(|v| v.as_bool().is_none()) {
             self.at(key, |w| w.type_error(value, "boolean"));
         }
     }
 
-    fn type_error(&mut self, value: &Value, expected: &str) {
+    fn type_error(&mut self, value: &Json, expected: &str) {
         self.error(Rule::Keys, describe_typed(value), expected.to_owned());
     }
 
-    fn datetime(&mut self, object: &Map<String, Value>, key: &str) {
+    fn datetime(&mut self, object: &Object, key: &str) {
         let Some(text) = self.string(object, key) else { return };
         if let Err(e) = DateTime::parse(text) {
             self.at(key, |w| {
@@ -164,7 +174,7 @@ impl<'a> Walker<'a> {
         }
     }
 
-    fn one_of(&mut self, object: &Map<String, Value>, key: &str, values: &[&str]) {
+    fn one_of(&mut self, object: &Object, key: &str, values: &[&str]) {
         let Some(text) = self.string(object, key) else { return };
         if !values.contains(&text) {
             self.at(key, |w| w.error(Rule::Enums, format!("{text:?}"), format!("one of {}", values.join(", "))));
@@ -172,7 +182,7 @@ impl<'a> Walker<'a> {
     }
 
     /// The envelope's `call_stage` (the envelope may carry other hook keys).
-    pub(crate) fn envelope_stage(&mut self, envelope: &Value) {
+    pub(crate) fn envelope_stage(&mut self, envelope: &Json) {
         let len = self.path.len();
         self.path.clear();
         let Some(object) = envelope.as_object() else { return };
@@ -180,8 +190,8 @@ impl<'a> Walker<'a> {
             None => self.at_root("call_stage", |w| {
                 w.error(Rule::Keys, "nothing (key missing)".into(), "key \"call_stage\" of the customization input")
             }),
-            Some(Value::String(stage)) if CallStage::ALL.iter().any(|s| s.as_str() == stage) => {}
-            Some(Value::String(stage)) => {
+            Some(Json::Str(stage)) if CallStage::ALL.iter().any(|s| s.as_str() == stage) => {}
+            Some(Json::Str(stage)) => {
                 let names: Vec<_> = CallStage::ALL.iter().map(|s| s.as_str()).collect();
                 self.at_root("call_stage", |w| {
                     w.error(Rule::Enums, format!("{stage:?}"), format!("one of {}", names.join(", ")))
@@ -201,7 +211,7 @@ impl<'a> Walker<'a> {
     }
 
     /// Walks the `call_full` object; returns the CRM whose rules were applied.
-    pub(crate) fn call_full(&mut self, value: &Value, crm: Crm) -> Crm {
+    pub(crate) fn call_full(&mut self, value: &Json, crm: Crm) -> Crm {
         let Some(call) = self.object(value, CALL_FULL_KEYS, "call_full") else { return crm };
         self.string(call, "active_conversation_id");
         if let Some(channel) = call.get("channel") {
@@ -222,14 +232,14 @@ impl<'a> Walker<'a> {
         if let Some(registration) = call.get("registration").filter(|v| !v.is_null()) {
             self.at("registration", |w| w.registration(registration, crm));
         }
-        if let Some(result) = call.get("result").filter(|v| !(v.is_i64() || v.is_u64())) {
+        if let Some(result) = call.get("result").filter(|v| !(v.is_integer())) {
             self.at("result", |w| w.error(Rule::Enums, describe_typed(result), "an integer SIP status"));
         }
         crm
     }
 
     /// Rule R04 at the top level; returns the CRM the payload is for.
-    fn crm_flavour(&mut self, call: &Map<String, Value>, crm: Crm) -> Crm {
+    fn crm_flavour(&mut self, call: &Object, crm: Crm) -> Crm {
         let is_set = |key: &str| call.get(key).is_some_and(|v| !v.is_null());
         let (has_registration, has_deal) = (is_set("registration"), is_set("deal"));
         let crm = match crm {
@@ -249,21 +259,29 @@ impl<'a> Walker<'a> {
         };
         match crm {
             Crm::Bitrix24 if has_deal => self.at("deal", |w| {
-                w.error(Rule::CrmFlavour, describe(&call["deal"]), "null (Bitrix24 payloads have no deal)")
+                w.error(
+                    Rule::CrmFlavour,
+                    call.get("deal").map_or_else(String::new, describe),
+                    "null (Bitrix24 payloads have no deal)",
+                )
             }),
             Crm::AmoCrm if has_registration => self.at("registration", |w| {
-                w.error(Rule::CrmFlavour, describe(&call["registration"]), "null (registration is Bitrix24 only)")
+                w.error(
+                    Rule::CrmFlavour,
+                    call.get("registration").map_or_else(String::new, describe),
+                    "null (registration is Bitrix24 only)",
+                )
             }),
             _ => {}
         }
         crm
     }
 
-    fn conversations(&mut self, value: &Value) {
+    fn conversations(&mut self, value: &Json) {
         let Some(map) = value.as_object() else {
             return self.type_error(value, "object of conversations keyed by uniqueid");
         };
-        for (key, conversation) in map {
+        for (key, conversation) in map.iter() {
             self.at_map_key(key, |w| {
                 let Some(c) = w.object(conversation, CONVERSATION_KEYS, "conversation") else { return };
                 if let Some(channel) = c.get("channel") {
@@ -277,11 +295,11 @@ impl<'a> Walker<'a> {
         }
     }
 
-    fn channel(&mut self, value: &Value) {
+    fn channel(&mut self, value: &Json) {
         let Some(ch) = self.object(value, CHANNEL_KEYS, "channel") else { return };
         self.datetime(ch, "answer_time");
         self.datetime(ch, "end_time");
-        if let Some(extra) = ch.get("extra").filter(|v| !v.is_object()) {
+        if let Some(extra) = ch.get("extra").filter(|v| v.as_object().is_none()) {
             self.at("extra", |w| w.type_error(extra, "object (the CEL extra field, parsed)"));
         }
         for key in ["from", "to", "trunk"] {
@@ -300,7 +318,7 @@ impl<'a> Walker<'a> {
         debug_assert!(TYPES.iter().zip(CallType::ALL).all(|(s, t)| *s == t.as_str()));
     }
 
-    fn number(&mut self, value: &Value) {
+    fn number(&mut self, value: &Json) {
         let Some(n) = self.object(value, NUMBER_KEYS, "number") else { return };
         self.string(n, "base");
         self.string(n, "custom");
@@ -310,17 +328,17 @@ impl<'a> Walker<'a> {
     }
 
     /// A list of strings; a non-string item breaks `item_rule`.
-    fn string_list(&mut self, object: &Map<String, Value>, key: &str, item_rule: Rule) {
+    fn string_list(&mut self, object: &Object, key: &str, item_rule: Rule) {
         let Some(value) = object.get(key) else { return };
         self.at(key, |w| {
             let Some(items) = value.as_array() else { return w.type_error(value, "array of strings") };
-            for (i, item) in items.iter().enumerate().filter(|(_, v)| !v.is_string()) {
+            for (i, item) in items.iter().enumerate().filter(|(_, v)| v.as_str().is_none()) {
                 w.at_index(i, |w| w.error(item_rule, describe_typed(item), "a string"));
             }
         });
     }
 
-    fn user(&mut self, value: &Value) {
+    fn user(&mut self, value: &Json) {
         let Some(u) = self.object(value, USER_KEYS, "user") else { return };
         self.string(u, "email");
         self.string(u, "id");
@@ -330,13 +348,13 @@ impl<'a> Walker<'a> {
         self.raw(u);
     }
 
-    fn raw(&mut self, object: &Map<String, Value>) {
+    fn raw(&mut self, object: &Object) {
         let Some(value) = object.get("raw") else { return };
         self.at("raw", |w| {
             let Some(raw) = value.as_object() else {
                 return w.type_error(value, "object (the CRM's record, non-empty fields only)");
             };
-            for (key, field) in raw.iter().filter(|(_, v)| is_empty_value(v)) {
+            for (key, field) in raw.iter().filter(|(_, v)| v.is_empty_value()) {
                 w.at(key, |w| {
                     w.error(
                         Rule::RawNonEmpty,
@@ -348,7 +366,7 @@ impl<'a> Walker<'a> {
         });
     }
 
-    fn entity(&mut self, value: &Value, what: &str, crm: Crm) {
+    fn entity(&mut self, value: &Json, what: &str, crm: Crm) {
         let Some(e) = self.object(value, ENTITY_KEYS, what) else { return };
         self.string(e, "id");
         self.boolean(e, "is_new");
@@ -358,7 +376,7 @@ impl<'a> Walker<'a> {
                 let Some(items) = phones.as_array() else { return w.type_error(phones, "array of number objects") };
                 for (i, item) in items.iter().enumerate() {
                     w.at_index(i, |w| {
-                        if item.is_object() {
+                        if item.as_object().is_some() {
                             w.number(item);
                         } else {
                             w.error(Rule::Phones, describe_typed(item), "a number object");
@@ -385,7 +403,7 @@ impl<'a> Walker<'a> {
         }
     }
 
-    fn registration(&mut self, value: &Value, crm: Crm) {
+    fn registration(&mut self, value: &Json, crm: Crm) {
         let Some(r) = self.object(value, REGISTRATION_KEYS, "registration") else { return };
         for key in REGISTRATION_KEYS {
             let Some(text) = self.string(r, key) else { continue };
