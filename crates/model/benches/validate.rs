@@ -60,6 +60,13 @@ fn bench(c: &mut Criterion) {
             assert_eq!(valid, LINES);
         })
     });
+    group.bench_function("callfull-json-parse-only", |b| {
+        b.iter(|| {
+            for payload in PayloadReader::<_, Json>::new(black_box(&ndjson[..])) {
+                black_box(payload.unwrap());
+            }
+        })
+    });
     group.bench_function("serde-json-value-parse-only", |b| {
         b.iter(|| {
             for line in black_box(&ndjson[..]).split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
