@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use callfull_model::Crm;
+use callfull_model::{CallStage, Crm};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Contract, payloads and fake CRMs for Asterisk↔CRM connectors (call_full).
@@ -23,6 +23,10 @@ pub enum Command {
     Schema(SchemaArgs),
     /// List the validator's rules with their ids.
     Rules(RulesArgs),
+    /// List the scenario catalog, one line each.
+    Scenarios,
+    /// Generate realistic calls: call_full at every stage (NDJSON), or their CEL.
+    Generate(GenerateArgs),
 }
 
 /// The CRM flavour of a payload.
@@ -126,4 +130,111 @@ pub struct RulesArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
+}
+
+/// The CRM a generated payload is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GenCrm {
+    /// itgrix_bx: registration set, deal null.
+    Bitrix24,
+    /// itgrix_amo: deal set, registration null.
+    Amocrm,
+}
+
+impl From<GenCrm> for Crm {
+    fn from(crm: GenCrm) -> Crm {
+        match crm {
+            GenCrm::Bitrix24 => Crm::Bitrix24,
+            GenCrm::Amocrm => Crm::AmoCrm,
+        }
+    }
+}
+
+/// A stage, or all of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StageArg(pub Option<CallStage>);
+
+impl std::str::FromStr for StageArg {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s == "all" {
+            return Ok(StageArg(None));
+        }
+        s.parse::<CallStage>().map(|st| StageArg(Some(st))).map_err(|e| format!("{e}, or all"))
+    }
+}
+
+/// `I/N`: this machine makes the I-th of N equal slices of the run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard(pub u64, pub u64);
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || format!("{s:?} is not I/N with 1 <= I <= N (e.g. 2/4)");
+        let (i, n) = s.split_once('/').ok_or_else(bad)?;
+        let (i, n): (u64, u64) = (i.trim().parse().map_err(|_| bad())?, n.trim().parse().map_err(|_| bad())?);
+        if n == 0 || i == 0 || i > n {
+            return Err(bad());
+        }
+        Ok(Shard(i, n))
+    }
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Each call is simulated on a PBX (CEL rows as Asterisk 17+ writes them), then assembled into
+call_full at each stage: conversation_requested, conversation_accepted, conversation_ended, call_ended.
+The same seed and world give the same bytes, whatever --jobs and --shard.
+
+Examples:
+  callfull generate --scenario incoming_answered --crm amocrm --pretty
+  callfull generate --count 100000 --seed 42 > calls.ndjson
+  callfull generate --scenario outgoing_busy --cel
+  callfull generate --count 1000 --out payloads/ --stage call_ended")]
+pub struct GenerateArgs {
+    /// Scenarios to use (see `callfull scenarios`), comma-separated or repeated; `all` for every one.
+    #[arg(long, value_name = "NAME", value_delimiter = ',', default_value = "all")]
+    pub scenario: Vec<String>,
+
+    /// Which CRM's payloads.
+    #[arg(long, value_enum, default_value = "bitrix24", env = "CALLFULL_CRM")]
+    pub crm: GenCrm,
+
+    /// Only this stage: conversation_requested, conversation_accepted, conversation_ended, call_ended, or all.
+    #[arg(long, value_name = "STAGE", default_value = "all")]
+    pub stage: StageArg,
+
+    /// Number of calls (default: one per selected scenario). With several
+    /// scenarios the calls cycle through them, or follow the world's mix.
+    #[arg(long, value_name = "N")]
+    pub count: Option<u64>,
+
+    /// The seed: same seed, same world, same calls.
+    #[arg(long, value_name = "SEED", default_value_t = 1, env = "CALLFULL_SEED")]
+    pub seed: u64,
+
+    /// World settings (TOML, see fixtures/worlds/); default: the built-in world.
+    #[arg(long, value_name = "FILE")]
+    pub world: Option<PathBuf>,
+
+    /// Pretty-print each payload.
+    #[arg(long)]
+    pub pretty: bool,
+
+    /// Write one file per call and stage under DIR instead of stdout.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
+    /// Print the calls' CEL rows as CSV (CEL column names) instead of payloads.
+    #[arg(long)]
+    pub cel: bool,
+
+    /// Threads (default: all cores). Does not change the output.
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<usize>,
+
+    /// Make only slice I of N of the run (for splitting a large run across machines).
+    #[arg(long, value_name = "I/N", default_value = "1/1")]
+    pub shard: Shard,
 }

@@ -17,6 +17,8 @@ fn main() -> ExitCode {
         Command::Validate(args) => cmd::validate::run(&args),
         Command::Schema(args) => cmd::schema::run(&args),
         Command::Rules(args) => cmd::rules::run(&args),
+        Command::Scenarios => cmd::scenarios::run(),
+        Command::Generate(args) => cmd::generate::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -1,3 +1,5 @@
+pub mod generate;
 pub mod rules;
+pub mod scenarios;
 pub mod schema;
 pub mod validate;

@@ -1,0 +1,543 @@
+//! The assembler: what a connector builds from a call's CEL rows, and the
+//! `call_full` it hands customizations at each stage.
+//!
+//! Implementation notes. The call is the main linkedid: the linkedid of the
+//! earliest row, whose channel (uniqueid = linkedid) is the main channel. Every
+//! channel that ever carries that linkedid belongs to the call, with all its
+//! rows (a transfer target or a parking retriever joins mid-way, with its
+//! earlier rows under another linkedid). Local channels are plumbing; every
+//! other channel but the main one is a conversation (a leg that rang an
+//! employee or a client). Rows are applied in `(eventtime, id)` order to one
+//! `CallFull` that is updated in place, and the stage sink sees it after each
+//! trigger:
+//!
+//! - `conversation_requested`: a conversation's CHAN_START;
+//! - `conversation_accepted`: its ANSWER;
+//! - `conversation_ended`: its HANGUP;
+//! - `call_ended`: LINKEDID_END of the main linkedid (or, without one, after
+//!   the last row), every state then `processed`.
+//!
+//! Each rule we had to decide is listed in docs/ASSUMPTIONS.md (A-ASM-*).
+
+use callfull_model::{
+    CallFull, CallStage, CallType, Channel, ChannelState, Conversation, Crm, CustomizationInput, DateTime, Deal,
+    Entity, Number, Registration, SipStatus, User,
+};
+use indexmap::IndexMap;
+use serde_json::{Map, Value};
+
+use crate::event::{CelEvent, EventTime, EventType};
+use crate::outcome::unanswered_result;
+
+/// What the assembler needs to know about the PBX and the CRM. The generator
+/// fills it from its world; an importer fills it from the user's settings.
+pub trait Lookup {
+    /// The number object for a number as Asterisk gave it (prefixes,
+    /// auto-replacement, FMC numbers marked local).
+    fn number(&self, original: &str) -> Number;
+    /// The DID of a trunk endpoint (`mts-trunk`), `None` for anything else.
+    fn trunk_did(&self, endpoint: &str) -> Option<String>;
+    /// The CRM user whose number (extension or mobile) this is.
+    fn user(&self, number: &str) -> Option<User>;
+    /// The CRM side of the call: the entity and deal found and registered,
+    /// the registration, the recording link.
+    fn binding(&self, request: &BindingRequest<'_>) -> Binding;
+}
+
+/// What the connector knows when it binds a call to the CRM.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BindingRequest<'a> {
+    /// The CRM.
+    pub crm: Crm,
+    /// The call's linkedid.
+    pub linkedid: &'a str,
+    /// The call's direction.
+    pub direction: CallType,
+    /// The client's number as Asterisk gave it (`None` for internal calls).
+    pub client: Option<&'a str>,
+    /// The employee the call is for: the first one rung, or the caller.
+    pub employee: Option<&'a str>,
+    /// When the call started.
+    pub start: EventTime,
+    /// Whether any conversation was answered.
+    pub answered: bool,
+}
+
+/// The CRM side of a call.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Binding {
+    /// The entity found by the client's number before registration.
+    pub found_entity: Option<Entity>,
+    /// The deal found with it (amoCRM).
+    pub found_deal: Option<Deal>,
+    /// The entity after registration (the found one, or one created for this call).
+    pub registered_entity: Option<Entity>,
+    /// The deal after registration (amoCRM).
+    pub registered_deal: Option<Deal>,
+    /// Bitrix24's registration of the call.
+    pub registration: Option<Registration>,
+    /// The recording link, once the call has ended.
+    pub record: Option<String>,
+}
+
+/// Why a list of rows is not a call.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AssembleError {
+    /// No rows at all.
+    #[error("no CEL rows")]
+    Empty,
+}
+
+/// Turns one call's CEL rows into `call_full` at each stage.
+pub struct Assembler<'a, L: Lookup + ?Sized> {
+    lookup: &'a L,
+    crm: Crm,
+    utc_offset_secs: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Phone,
+    Trunk,
+    Local,
+}
+
+#[derive(Debug)]
+struct Leg {
+    uniqueid: String,
+    name: String,
+    /// Endpoint resource: `101` of `PJSIP/101-0000002b`.
+    resource: String,
+    kind: Kind,
+    start: Option<EventTime>,
+    answer: Option<EventTime>,
+    end: Option<EventTime>,
+    hangup_extra: Option<Map<String, Value>>,
+    /// First CHAN_START fields.
+    first_cid_num: String,
+    first_exten: String,
+    /// The latest non-empty caller id seen.
+    cid_num: String,
+    /// The first local number (extension, IVR, queue) the leg's dialplan was at.
+    local_exten: String,
+    /// The employee number this leg reaches (pickup moves it).
+    employee: Option<String>,
+    conversation: bool,
+}
+
+fn parse_name(name: &str) -> (String, Kind) {
+    let (tech, rest) = name.split_once('/').unwrap_or(("", name));
+    let resource = match rest.rfind('-') {
+        Some(i)
+            if rest[i + 1..].trim_end_matches(";1").trim_end_matches(";2").chars().all(|c| c.is_ascii_hexdigit()) =>
+        {
+            &rest[..i]
+        }
+        _ => rest,
+    };
+    let kind = if tech.eq_ignore_ascii_case("local") { Kind::Local } else { Kind::Phone };
+    (resource.to_owned(), kind)
+}
+
+/// The CEL `extra` as the connector prints it: parsed into a map, keys sorted
+/// (the connector is a Go program, and Go prints map keys sorted; A-ORD-1).
+fn parse_extra(extra: &str) -> Option<Map<String, Value>> {
+    match serde_json::from_str::<Value>(extra) {
+        Ok(Value::Object(mut map)) => {
+            map.sort_keys();
+            Some(map)
+        }
+        _ => None,
+    }
+}
+
+/// Rows closer together than this belong to one burst.
+const BURST_MICROS: i64 = 100_000;
+
+/// Whether the row starts a stage: a conversation's CHAN_START, first ANSWER or HANGUP.
+fn is_trigger(e: &CelEvent, leg: &Leg) -> bool {
+    leg.conversation
+        && match e.eventtype {
+            EventType::ChanStart | EventType::Hangup => true,
+            EventType::Answer => leg.answer.is_none(),
+            _ => false,
+        }
+}
+
+/// Snapshot of the whole call, computed once before the stages are played.
+struct Plan {
+    direction: CallType,
+    client: Option<String>,
+    employee: Option<String>,
+    trunk_did: String,
+}
+
+impl<'a, L: Lookup + ?Sized> Assembler<'a, L> {
+    /// An assembler for `crm`, printing times `utc_offset_secs` east of UTC
+    /// (the Asterisk server's zone).
+    pub fn new(lookup: &'a L, crm: Crm, utc_offset_secs: i64) -> Self {
+        Assembler { lookup, crm, utc_offset_secs }
+    }
+
+    /// Every stage of the call as customization inputs.
+    pub fn stages(&self, events: &[CelEvent]) -> Result<Vec<CustomizationInput>, AssembleError> {
+        let mut out = Vec::new();
+        self.assemble(events, |stage, call| out.push(CustomizationInput::new(call.clone(), stage)))?;
+        Ok(out)
+    }
+
+    /// Plays the call's rows and calls `sink` with the `call_full` of each stage.
+    pub fn assemble(
+        &self,
+        events: &[CelEvent],
+        mut sink: impl FnMut(CallStage, &CallFull),
+    ) -> Result<(), AssembleError> {
+        let mut order: Vec<&CelEvent> = events.iter().collect();
+        order.sort_by_key(|e| (e.eventtime, e.id));
+        let first = order.first().ok_or(AssembleError::Empty)?;
+        let main_linkedid = first.linkedid.clone();
+        let members: std::collections::HashSet<&str> =
+            order.iter().filter(|e| e.linkedid == main_linkedid).map(|e| e.uniqueid.as_str()).collect();
+        order.retain(|e| members.contains(e.uniqueid.as_str()));
+
+        let mut legs: Vec<Leg> = Vec::new();
+        let mut index: IndexMap<&str, usize> = IndexMap::new();
+        for e in &order {
+            if !index.contains_key(e.uniqueid.as_str()) {
+                let (resource, mut kind) = parse_name(&e.channame);
+                if kind == Kind::Phone && self.lookup.trunk_did(&resource).is_some() {
+                    kind = Kind::Trunk;
+                }
+                index.insert(e.uniqueid.as_str(), legs.len());
+                legs.push(Leg {
+                    uniqueid: e.uniqueid.clone(),
+                    name: e.channame.clone(),
+                    resource,
+                    kind,
+                    start: None,
+                    answer: None,
+                    end: None,
+                    hangup_extra: None,
+                    first_cid_num: e.cid_num.clone(),
+                    first_exten: e.exten.clone(),
+                    cid_num: String::new(),
+                    local_exten: String::new(),
+                    employee: None,
+                    conversation: false,
+                });
+            }
+        }
+        let main = index.get(main_linkedid.as_str()).copied().unwrap_or(0);
+        for (i, leg) in legs.iter_mut().enumerate() {
+            leg.conversation = i != main && leg.kind != Kind::Local;
+        }
+        let plan = self.plan(&order, &mut legs, &index, main);
+
+        let answered_ever =
+            order.iter().any(|e| e.eventtype == EventType::Answer && legs[index[e.uniqueid.as_str()]].conversation);
+        let binding = self.lookup.binding(&BindingRequest {
+            crm: self.crm,
+            linkedid: &main_linkedid,
+            direction: plan.direction,
+            client: plan.client.as_deref(),
+            employee: plan.employee.as_deref(),
+            start: order[0].eventtime,
+            answered: answered_ever,
+        });
+
+        // Reset what `plan` learned about times: the stages replay them.
+        for leg in &mut legs {
+            leg.start = None;
+            leg.answer = None;
+            leg.end = None;
+            leg.hangup_extra = None;
+        }
+        let mut call = CallFull {
+            active_conversation_id: String::new(),
+            channel: self.blank_channel(&legs[main], &plan, true),
+            conversations: IndexMap::new(),
+            deal: None,
+            entity: binding.found_entity.clone(),
+            is_ivr: false,
+            record: String::new(),
+            registration: None,
+            result: SipStatus::UNDECIDED,
+        };
+        if self.crm == Crm::AmoCrm {
+            call.deal = binding.found_deal.clone();
+        }
+        let mut stages_seen = 0usize;
+        let mut parked_conversation: Option<String> = None;
+        let mut last_talking: Option<String> = None;
+        let mut ended = false;
+
+        // A stage is handed over at the end of its burst of rows (the rows a
+        // connector reads together): before the next trigger, or once 100 ms
+        // pass with no row (A-ASM-3).
+        let mut pending: Option<(CallStage, usize, EventTime)> = None;
+        let mut flush = |pending: &mut Option<(CallStage, usize, EventTime)>,
+                         call: &mut CallFull,
+                         legs: &[Leg],
+                         stages_seen: &mut usize,
+                         parked: Option<&str>| {
+            if let Some((stage, li, _)) = pending.take() {
+                self.refresh(call, legs, &index, main, &binding, *stages_seen, parked, false);
+                call.active_conversation_id = legs[li].uniqueid.clone();
+                sink(stage, call);
+                *stages_seen += 1;
+            }
+        };
+        for e in &order {
+            let Some(&li) = index.get(e.uniqueid.as_str()) else { continue };
+            if pending.as_ref().is_some_and(|p| e.eventtime.0 - p.2.0 > BURST_MICROS || is_trigger(e, &legs[li])) {
+                flush(&mut pending, &mut call, &legs, &mut stages_seen, parked_conversation.as_deref());
+            }
+            let mut stage = None;
+            match &e.eventtype {
+                EventType::ChanStart => {
+                    legs[li].start = Some(e.eventtime);
+                    if legs[li].conversation {
+                        let leg = &legs[li];
+                        let channel = self.blank_channel(leg, &plan, false);
+                        let user = self.conversation_user(leg, &plan);
+                        call.conversations
+                            .insert(leg.uniqueid.clone(), Conversation { channel, is_parked: false, user });
+                        call.conversations.sort_unstable_keys();
+                        stage = Some(CallStage::ConversationRequested);
+                    }
+                }
+                EventType::Answer if legs[li].answer.is_none() => {
+                    legs[li].answer = Some(e.eventtime);
+                    if legs[li].conversation {
+                        stage = Some(CallStage::ConversationAccepted);
+                        last_talking = Some(legs[li].uniqueid.clone());
+                    }
+                }
+                EventType::Hangup => {
+                    legs[li].end = Some(e.eventtime);
+                    legs[li].hangup_extra = parse_extra(&e.extra);
+                    if legs[li].conversation {
+                        stage = Some(CallStage::ConversationEnded);
+                    }
+                }
+                EventType::ChanEnd if legs[li].end.is_none() => legs[li].end = Some(e.eventtime),
+                EventType::BridgeEnter if legs[li].conversation && legs[li].answer.is_some() => {
+                    last_talking = Some(legs[li].uniqueid.clone());
+                }
+                EventType::ParkStart if li == main => parked_conversation = last_talking.clone(),
+                EventType::ParkEnd if li == main => parked_conversation = None,
+                EventType::Pickup => {
+                    if let Some(picker) = parse_extra(&e.extra)
+                        .and_then(|x| x.get("pickup_channel").and_then(Value::as_str).map(str::to_owned))
+                    {
+                        let (resource, _) = parse_name(&picker);
+                        legs[li].employee = Some(resource);
+                        if let Some(conversation) = call.conversations.get_mut(&legs[li].uniqueid) {
+                            conversation.user = self.conversation_user(&legs[li], &plan);
+                            conversation.channel.to = self.lookup.number(legs[li].employee.as_deref().unwrap_or(""));
+                        }
+                    }
+                }
+                EventType::LinkedidEnd if e.linkedid == main_linkedid => {
+                    ended = true;
+                }
+                _ => {}
+            }
+            if !e.cid_num.is_empty() {
+                legs[li].cid_num = e.cid_num.clone();
+            }
+            if let Some(stage) = stage {
+                pending = Some((stage, li, e.eventtime));
+            }
+            if ended {
+                break;
+            }
+        }
+        flush(&mut pending, &mut call, &legs, &mut stages_seen, parked_conversation.as_deref());
+        self.refresh(&mut call, &legs, &index, main, &binding, stages_seen, None, true);
+        sink(CallStage::CallEnded, &call);
+        Ok(())
+    }
+
+    /// Decides the call's direction and parties from all its rows.
+    fn plan(&self, order: &[&CelEvent], legs: &mut [Leg], index: &IndexMap<&str, usize>, main: usize) -> Plan {
+        for e in order {
+            let leg = &mut legs[index[e.uniqueid.as_str()]];
+            if !e.cid_num.is_empty() && leg.cid_num.is_empty() && e.eventtype != EventType::ChanStart {
+                leg.cid_num = e.cid_num.clone();
+            }
+            if leg.local_exten.is_empty() && !e.exten.is_empty() && self.lookup.number(&e.exten).is_local {
+                leg.local_exten = e.exten.clone();
+            }
+        }
+        for leg in legs.iter_mut() {
+            if leg.cid_num.is_empty() {
+                leg.cid_num = leg.first_cid_num.clone();
+            }
+            leg.employee = match leg.kind {
+                Kind::Phone => Some(leg.resource.clone()),
+                Kind::Trunk => Some(leg.cid_num.clone()).filter(|n| !n.is_empty()),
+                Kind::Local => None,
+            };
+        }
+        let main_leg = &legs[main];
+        let dialed = main_leg.first_exten.clone();
+        let conversations: Vec<&Leg> = legs.iter().filter(|l| l.conversation).collect();
+        let employee_reached = |l: &&Leg| match l.kind {
+            Kind::Phone => true,
+            Kind::Trunk => l.employee.as_deref().is_some_and(|n| self.lookup.user(n).is_some()),
+            Kind::Local => false,
+        };
+        match main_leg.kind {
+            Kind::Trunk => {
+                let external_only = !conversations.is_empty() && !conversations.iter().any(employee_reached);
+                let first_employee = if external_only {
+                    conversations.first().and_then(|l| l.employee.clone())
+                } else {
+                    conversations.iter().find(|l| employee_reached(l)).and_then(|l| l.employee.clone())
+                };
+                let trunk_did = if self.lookup.number(&dialed).is_local || dialed.is_empty() {
+                    self.lookup.trunk_did(&main_leg.resource).unwrap_or_default()
+                } else {
+                    dialed
+                };
+                Plan {
+                    direction: if external_only { CallType::Unknown } else { CallType::Incoming },
+                    client: Some(main_leg.first_cid_num.clone()),
+                    employee: first_employee,
+                    trunk_did,
+                }
+            }
+            _ => {
+                let to_local = self.lookup.number(&dialed).is_local;
+                let trunk_did = conversations
+                    .iter()
+                    .find(|l| l.kind == Kind::Trunk)
+                    .and_then(|l| self.lookup.trunk_did(&l.resource))
+                    .unwrap_or_default();
+                let caller = main_leg.first_cid_num.clone();
+                if to_local {
+                    Plan { direction: CallType::Local, client: None, employee: Some(caller), trunk_did: String::new() }
+                } else {
+                    Plan { direction: CallType::Outgoing, client: Some(dialed), employee: Some(caller), trunk_did }
+                }
+            }
+        }
+    }
+
+    /// The main or a conversation channel with the numbers of the plan and no times yet.
+    fn blank_channel(&self, leg: &Leg, plan: &Plan, is_main: bool) -> Channel {
+        let (from, to) = self.parties(leg, plan, is_main);
+        Channel {
+            answer_time: DateTime::ZERO,
+            end_time: DateTime::ZERO,
+            extra: Map::new(),
+            from: self.lookup.number(&from),
+            id: leg.uniqueid.clone(),
+            is_primary: is_main,
+            name: leg.name.clone(),
+            start_time: DateTime::ZERO,
+            state: ChannelState::Ringing,
+            to: self.lookup.number(&to),
+            trunk: self.lookup.number(&plan.trunk_did),
+            kind: plan.direction,
+            was_answered: false,
+        }
+    }
+
+    fn parties(&self, leg: &Leg, plan: &Plan, is_main: bool) -> (String, String) {
+        let client = plan.client.clone().unwrap_or_default();
+        let employee = plan.employee.clone().unwrap_or_default();
+        let this_employee = leg.employee.clone().unwrap_or_default();
+        match plan.direction {
+            CallType::Incoming | CallType::Unknown if is_main => {
+                let to = if employee.is_empty() { leg.local_exten.clone() } else { employee };
+                (client, to)
+            }
+            CallType::Incoming | CallType::Unknown => (client, this_employee),
+            CallType::Outgoing => (employee, client),
+            CallType::Local if is_main => (employee, leg.first_exten.clone()),
+            CallType::Local => (employee, this_employee),
+        }
+    }
+
+    fn conversation_user(&self, leg: &Leg, plan: &Plan) -> Option<User> {
+        let number = match plan.direction {
+            CallType::Outgoing => plan.employee.as_deref(),
+            _ => leg.employee.as_deref(),
+        }?;
+        self.lookup.user(number)
+    }
+
+    /// Brings times, states, extras, the CRM binding and the outcome up to date.
+    #[allow(clippy::too_many_arguments)]
+    fn refresh(
+        &self,
+        call: &mut CallFull,
+        legs: &[Leg],
+        index: &IndexMap<&str, usize>,
+        main: usize,
+        binding: &Binding,
+        stages_seen: usize,
+        parked: Option<&str>,
+        ended: bool,
+    ) {
+        self.update_channel(&mut call.channel, &legs[main], ended);
+        let mut answered = false;
+        for (key, conversation) in call.conversations.iter_mut() {
+            let leg = &legs[index[key.as_str()]];
+            self.update_channel(&mut conversation.channel, leg, ended);
+            conversation.is_parked = parked == Some(key.as_str());
+            answered |= conversation.channel.was_answered;
+        }
+        let registered = match self.crm {
+            Crm::Bitrix24 => stages_seen >= 1 || ended,
+            _ => ended,
+        };
+        if registered {
+            call.entity = binding.registered_entity.clone();
+            match self.crm {
+                Crm::Bitrix24 => call.registration = binding.registration.clone(),
+                _ => call.deal = binding.registered_deal.clone(),
+            }
+        }
+        call.is_ivr = ended && call.conversations.is_empty() && legs[main].answer.is_some();
+        call.result = if answered {
+            SipStatus::OK
+        } else if ended {
+            let extra = legs[main].hangup_extra.as_ref();
+            let cause = extra.and_then(|x| x.get("hangupcause")).and_then(Value::as_i64);
+            let dialstatus = extra.and_then(|x| x.get("dialstatus")).and_then(Value::as_str).unwrap_or("");
+            unanswered_result(cause, dialstatus)
+        } else {
+            SipStatus::UNDECIDED
+        };
+        if ended {
+            call.active_conversation_id.clear();
+            call.record = if answered { binding.record.clone().unwrap_or_default() } else { String::new() };
+        }
+    }
+
+    fn update_channel(&self, channel: &mut Channel, leg: &Leg, ended: bool) {
+        let local = |t: Option<EventTime>| t.map_or(DateTime::ZERO, |t| t.local(self.utc_offset_secs));
+        channel.start_time = local(leg.start);
+        channel.answer_time = local(leg.answer);
+        channel.end_time = local(leg.end);
+        channel.was_answered = leg.answer.is_some();
+        match &leg.hangup_extra {
+            Some(extra) if channel.extra.is_empty() => channel.extra = extra.clone(),
+            None if !channel.extra.is_empty() => channel.extra.clear(),
+            _ => {}
+        }
+        channel.state = if ended {
+            ChannelState::Processed
+        } else if leg.end.is_some() {
+            ChannelState::Ended
+        } else if leg.answer.is_some() {
+            ChannelState::Talking
+        } else {
+            ChannelState::Ringing
+        };
+    }
+}

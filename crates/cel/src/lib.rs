@@ -1,0 +1,31 @@
+//! Asterisk CEL (Channel Event Logging) as callfull reads and writes it, and
+//! the assembler that turns one call's CEL rows into the `call_full` a
+//! connector hands customizations at each stage.
+//!
+//! Where it sits: seed → world → simulator → **CEL** → **assembler** →
+//! `call_full` → CRM. It knows no CRM server and no generator: what it needs
+//! to know about users, numbers and the CRM comes through the [`Lookup`] trait.
+//!
+//! # Brief overview
+//!
+//! - [`CelEvent`] is one row of a CEL table (Asterisk 12+ columns), with
+//!   [`EventType`] and [`EventTime`] (microseconds, UTC).
+//! - [`CsvWriter`] prints rows as CSV under the CEL column names; [`read_csv`]
+//!   reads CSV exports with any subset of those columns.
+//! - [`Assembler`] plays a call's rows and yields `call_full` at
+//!   `conversation_requested`, `conversation_accepted`, `conversation_ended`
+//!   and `call_ended`.
+//! - [`unanswered_result`] is the cause/dialstatus → SIP table for calls no one
+//!   answered.
+
+#![deny(missing_docs)]
+
+mod assemble;
+mod csv;
+mod event;
+mod outcome;
+
+pub use assemble::{AssembleError, Assembler, Binding, BindingRequest, Lookup};
+pub use csv::{COLUMNS, CsvError, CsvWriter, read_csv};
+pub use event::{CelEvent, EventTime, EventType};
+pub use outcome::{CAUSE_TO_SIP, unanswered_result};

@@ -1,0 +1,162 @@
+//! The assembler's view of the world: numbers, trunks, users, and what the
+//! CRM answers when a connector registers a call.
+
+use callfull_cel::{Binding, BindingRequest, Lookup};
+use callfull_model::{CallType, Crm, DateTime, Entity, Number, Registration, User, entity_type};
+use callfull_world::{ClientRef, Employee, World};
+
+use crate::seed::mix;
+
+/// [`Lookup`] over a [`World`] for one CRM.
+pub struct WorldLookup<'w> {
+    world: &'w World,
+    crm: Crm,
+    seed: u64,
+    utc_offset_secs: i64,
+}
+
+impl<'w> WorldLookup<'w> {
+    /// The lookup for `crm`; `seed` makes the CRM's ids (CALL_ID, new records) reproducible.
+    pub fn new(world: &'w World, crm: Crm, seed: u64) -> Self {
+        let utc_offset_secs = i64::from(world.settings.utc_offset_hours) * 3600;
+        WorldLookup { world, crm, seed, utc_offset_secs }
+    }
+
+    fn user_of(&self, e: &Employee) -> User {
+        match self.crm {
+            Crm::AmoCrm => self.world.amocrm_user(e),
+            _ => self.world.bitrix24_user(e),
+        }
+    }
+
+    fn entity_of(&self, client: ClientRef<'_>) -> Entity {
+        match self.crm {
+            Crm::AmoCrm => self.world.amocrm_entity(client),
+            _ => self.world.bitrix24_entity(client),
+        }
+    }
+
+    /// The employee responsible for the call: the one it was for, else the
+    /// client's responsible, else the first employee.
+    fn responsible(&self, request: &BindingRequest<'_>, client: Option<ClientRef<'_>>) -> &'w Employee {
+        request
+            .employee
+            .and_then(|n| self.world.employee_by_number(n))
+            .or_else(|| client.and_then(|c| self.world.employees.get(c.responsible())))
+            .unwrap_or(&self.world.employees[0])
+    }
+
+    /// A per-call number below `modulo`, from the seed and the linkedid.
+    fn call_number(&self, linkedid: &str, salt: u64, modulo: u64) -> u64 {
+        let h = linkedid.bytes().fold(mix(self.seed ^ salt), |h, b| mix(h ^ u64::from(b)));
+        h % modulo
+    }
+}
+
+impl Lookup for WorldLookup<'_> {
+    fn number(&self, original: &str) -> Number {
+        let mut number = self.world.number(original);
+        // FMC: an employee's mobile counts as internal (A-FMC-1).
+        if !number.is_local && !original.is_empty() && self.world.employee_by_number(original).is_some() {
+            number.is_local = true;
+        }
+        number
+    }
+
+    fn trunk_did(&self, endpoint: &str) -> Option<String> {
+        self.world.trunks.iter().find(|t| t.name == endpoint).map(|t| t.did.clone())
+    }
+
+    fn user(&self, number: &str) -> Option<User> {
+        self.world.employee_by_number(number).map(|e| self.user_of(e))
+    }
+
+    fn binding(&self, request: &BindingRequest<'_>) -> Binding {
+        let Some(phone) = request.client.filter(|_| request.direction != CallType::Local) else {
+            return Binding::default();
+        };
+        let client = self.world.client_by_number(phone, self.crm);
+        let responsible = self.responsible(request, client);
+        let start = request.start.local(self.utc_offset_secs);
+        let found_entity = client.map(|c| self.entity_of(c));
+        let record = request.answered.then(|| self.record_url(request, phone, start));
+        match self.crm {
+            Crm::AmoCrm => {
+                let found_deal = client.and_then(|c| self.world.open_deal_for(c)).map(|d| self.world.amocrm_deal(d));
+                let (registered_entity, registered_deal) = match &found_entity {
+                    Some(entity) => (Some(entity.clone()), found_deal.clone()),
+                    None => {
+                        let contact_id = self.world.next_amo_id() + self.call_number(request.linkedid, 1, 1_000_000);
+                        let deal_id =
+                            self.world.next_amo_id() + 1_000_000 + self.call_number(request.linkedid, 2, 1_000_000);
+                        let contact = self.world.amocrm_new_contact(phone, responsible, contact_id, start);
+                        let deal = self.world.amocrm_new_deal(contact_id, responsible, deal_id, start);
+                        (Some(contact), Some(deal))
+                    }
+                };
+                Binding { found_entity, found_deal, registered_entity, registered_deal, registration: None, record }
+            }
+            _ => {
+                let mut created_lead_id = String::new();
+                let registered_entity = match &found_entity {
+                    Some(entity) => entity.clone(),
+                    None => {
+                        let id = self.world.next_b24_id() + self.call_number(request.linkedid, 3, 1_000_000) as u32;
+                        created_lead_id = id.to_string();
+                        self.world.bitrix24_new_lead(phone, responsible, id, start)
+                    }
+                };
+                let registration = self.registration(request, &registered_entity, responsible, created_lead_id);
+                Binding {
+                    found_entity,
+                    found_deal: None,
+                    registered_entity: Some(registered_entity),
+                    registered_deal: None,
+                    registration: Some(registration),
+                    record,
+                }
+            }
+        }
+    }
+}
+
+impl WorldLookup<'_> {
+    /// Bitrix24's answer to `telephony.externalcall.register`.
+    fn registration(
+        &self,
+        request: &BindingRequest<'_>,
+        entity: &Entity,
+        responsible: &Employee,
+        created_lead_id: String,
+    ) -> Registration {
+        let hex = format!(
+            "{:016x}{:016x}",
+            self.call_number(request.linkedid, 4, u64::MAX),
+            self.call_number(request.linkedid, 5, u64::MAX)
+        );
+        let activity = 40_000 + self.call_number(request.linkedid, 6, 1_000_000);
+        Registration {
+            activity_id: activity.to_string(),
+            created_company_id: String::new(),
+            created_contact_id: String::new(),
+            created_deal_id: String::new(),
+            created_lead_id,
+            entity_id: entity.id.clone(),
+            entity_type: if entity.kind.is_empty() { entity_type::LEAD.to_owned() } else { entity.kind.clone() },
+            id: format!("externalCall.{hex}.{}", request.start.unix_secs()),
+            responsible_id: responsible.b24_id.to_string(),
+        }
+    }
+
+    /// FreePBX's recording name under the company's PBX host.
+    fn record_url(&self, request: &BindingRequest<'_>, phone: &str, start: DateTime) -> String {
+        let (y, mo, d, h, mi, s) = start.parts();
+        let direction = if request.direction == CallType::Outgoing { "out" } else { "in" };
+        let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+        let ext = request.employee.unwrap_or("");
+        format!(
+            "https://pbx.{}/monitor/{y:04}/{mo:02}/{d:02}/{direction}-{digits}-{ext}-{y:04}{mo:02}{d:02}-{h:02}{mi:02}{s:02}-{}.mp3",
+            self.world.company.domain, request.linkedid
+        )
+    }
+}

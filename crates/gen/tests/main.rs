@@ -1,0 +1,6 @@
+//! Contract tests of the generator: snapshots of every scenario × CRM ×
+//! stage, every payload valid in strict mode, same seed same bytes.
+
+mod determinism;
+mod properties;
+mod snapshots;
