@@ -449,6 +449,13 @@ mod settings {
     use crate::{SettingsError, WorldSettings};
 
     #[test]
+    fn known_fields_are_the_struct_fields() {
+        let value = serde_json::to_value(WorldSettings::default()).unwrap();
+        let keys: Vec<&str> = value.as_object().unwrap().keys().map(String::as_str).collect();
+        assert_eq!(keys, crate::settings::FIELDS);
+    }
+
+    #[test]
     fn default_toml_is_the_code_defaults() {
         assert_eq!(WorldSettings::default_settings(), WorldSettings::default());
         assert_eq!(WorldSettings::from_toml_str("", "empty.toml").unwrap(), WorldSettings::default());
