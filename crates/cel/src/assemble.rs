@@ -70,9 +70,10 @@ pub struct Binding {
     pub found_entity: Option<Entity>,
     /// The deal found with it (amoCRM).
     pub found_deal: Option<Deal>,
-    /// The entity after registration (the found one, or one created for this call).
+    /// The entity created when the call was registered (`is_new`), `None`
+    /// when registration kept the found one.
     pub registered_entity: Option<Entity>,
-    /// The deal after registration (amoCRM).
+    /// The deal created at registration (amoCRM), `None` when it kept the found one.
     pub registered_deal: Option<Deal>,
     /// Bitrix24's registration of the call.
     pub registration: Option<Registration>,
@@ -236,7 +237,7 @@ impl<'a, L: Lookup + ?Sized> Assembler<'a, L> {
 
         let answered_ever =
             order.iter().any(|e| e.eventtype == EventType::Answer && legs[index[e.uniqueid.as_str()]].conversation);
-        let binding = self.lookup.binding(&BindingRequest {
+        let mut binding = self.lookup.binding(&BindingRequest {
             crm: self.crm,
             linkedid: &main_linkedid,
             direction: plan.direction,
@@ -258,14 +259,14 @@ impl<'a, L: Lookup + ?Sized> Assembler<'a, L> {
             channel: self.blank_channel(&legs[main], &plan, true),
             conversations: IndexMap::new(),
             deal: None,
-            entity: binding.found_entity.clone(),
+            entity: binding.found_entity.take(),
             is_ivr: false,
             record: String::new(),
             registration: None,
             result: SipStatus::UNDECIDED,
         };
         if self.crm == Crm::AmoCrm {
-            call.deal = binding.found_deal.clone();
+            call.deal = binding.found_deal.take();
         }
         let mut stages_seen = 0usize;
         let mut parked_conversation: Option<String> = None;
@@ -277,12 +278,13 @@ impl<'a, L: Lookup + ?Sized> Assembler<'a, L> {
         // pass with no row (A-ASM-3).
         let mut pending: Option<(CallStage, usize, EventTime)> = None;
         let mut flush = |pending: &mut Option<(CallStage, usize, EventTime)>,
+                         binding: &mut Binding,
                          call: &mut CallFull,
                          legs: &[Leg],
                          stages_seen: &mut usize,
                          parked: Option<&str>| {
             if let Some((stage, li, _)) = pending.take() {
-                self.refresh(call, legs, &index, main, &binding, *stages_seen, parked, false);
+                self.refresh(call, legs, &index, main, binding, *stages_seen, parked, false);
                 call.active_conversation_id = legs[li].uniqueid.clone();
                 sink(stage, call);
                 *stages_seen += 1;
@@ -291,7 +293,7 @@ impl<'a, L: Lookup + ?Sized> Assembler<'a, L> {
         for e in &order {
             let Some(&li) = index.get(e.uniqueid.as_str()) else { continue };
             if pending.as_ref().is_some_and(|p| e.eventtime.0 - p.2.0 > BURST_MICROS || is_trigger(e, &legs[li])) {
-                flush(&mut pending, &mut call, &legs, &mut stages_seen, parked_conversation.as_deref());
+                flush(&mut pending, &mut binding, &mut call, &legs, &mut stages_seen, parked_conversation.as_deref());
             }
             let mut stage = None;
             match &e.eventtype {
@@ -354,8 +356,8 @@ impl<'a, L: Lookup + ?Sized> Assembler<'a, L> {
                 break;
             }
         }
-        flush(&mut pending, &mut call, &legs, &mut stages_seen, parked_conversation.as_deref());
-        self.refresh(&mut call, &legs, &index, main, &binding, stages_seen, None, true);
+        flush(&mut pending, &mut binding, &mut call, &legs, &mut stages_seen, parked_conversation.as_deref());
+        self.refresh(&mut call, &legs, &index, main, &mut binding, stages_seen, None, true);
         sink(CallStage::CallEnded, &call);
         Ok(())
     }
@@ -478,7 +480,7 @@ impl<'a, L: Lookup + ?Sized> Assembler<'a, L> {
         legs: &[Leg],
         index: &IndexMap<&str, usize>,
         main: usize,
-        binding: &Binding,
+        binding: &mut Binding,
         stages_seen: usize,
         parked: Option<&str>,
         ended: bool,
@@ -495,11 +497,22 @@ impl<'a, L: Lookup + ?Sized> Assembler<'a, L> {
             Crm::Bitrix24 => stages_seen >= 1 || ended,
             _ => ended,
         };
+        // Registration happens once: what it created replaces what was found.
         if registered {
-            call.entity = binding.registered_entity.clone();
+            if let Some(entity) = binding.registered_entity.take() {
+                call.entity = Some(entity);
+            }
             match self.crm {
-                Crm::Bitrix24 => call.registration = binding.registration.clone(),
-                _ => call.deal = binding.registered_deal.clone(),
+                Crm::Bitrix24 => {
+                    if let Some(registration) = binding.registration.take() {
+                        call.registration = Some(registration);
+                    }
+                }
+                _ => {
+                    if let Some(deal) = binding.registered_deal.take() {
+                        call.deal = Some(deal);
+                    }
+                }
             }
         }
         call.is_ivr = ended && call.conversations.is_empty() && legs[main].answer.is_some();
@@ -515,7 +528,7 @@ impl<'a, L: Lookup + ?Sized> Assembler<'a, L> {
         };
         if ended {
             call.active_conversation_id.clear();
-            call.record = if answered { binding.record.clone().unwrap_or_default() } else { String::new() };
+            call.record = if answered { binding.record.take().unwrap_or_default() } else { String::new() };
         }
     }
 

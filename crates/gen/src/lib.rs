@@ -105,6 +105,7 @@ pub struct Generator<'w> {
     weights: Option<Vec<u32>>,
     day_start: EventTime,
     utc_offset_secs: i64,
+    lookup: WorldLookup<'w>,
 }
 
 impl<'w> Generator<'w> {
@@ -122,6 +123,7 @@ impl<'w> Generator<'w> {
             weights: None,
             day_start: EventTime::from_unix(unix, 0),
             utc_offset_secs,
+            lookup: WorldLookup::new(world, crm, seed),
         }
     }
 
@@ -189,8 +191,7 @@ impl<'w> Generator<'w> {
     /// Call `index`'s `call_full` at each stage, in order; returns its scenario.
     pub fn payloads(&self, index: u64, mut sink: impl FnMut(CallStage, &CallFull)) -> &'static Scenario {
         let call = self.cel(index);
-        let lookup = WorldLookup::new(self.world, self.crm, self.seed);
-        let assembler = Assembler::new(&lookup, self.crm, self.utc_offset_secs);
+        let assembler = Assembler::new(&self.lookup, self.crm, self.utc_offset_secs);
         // A scenario always writes rows, so the assembler always has a call.
         let _ = assembler.assemble(&call.rows, &mut sink);
         call.scenario

@@ -8,31 +8,59 @@ use callfull_world::{ClientRef, Employee, World};
 use crate::seed::mix;
 
 /// [`Lookup`] over a [`World`] for one CRM.
+///
+/// Implementation notes: the CRM's users, entities and deals are built once,
+/// when the lookup is made, and cloned into each call: building them (raw
+/// objects with sorted keys) costs more than a whole call otherwise.
 pub struct WorldLookup<'w> {
     world: &'w World,
     crm: Crm,
     seed: u64,
     utc_offset_secs: i64,
+    users: Vec<User>,
+    contacts: Vec<Entity>,
+    companies: Vec<Entity>,
+    leads: Vec<Entity>,
+    deals: Vec<Entity>,
 }
 
 impl<'w> WorldLookup<'w> {
     /// The lookup for `crm`; `seed` makes the CRM's ids (CALL_ID, new records) reproducible.
     pub fn new(world: &'w World, crm: Crm, seed: u64) -> Self {
         let utc_offset_secs = i64::from(world.settings.utc_offset_hours) * 3600;
-        WorldLookup { world, crm, seed, utc_offset_secs }
-    }
-
-    fn user_of(&self, e: &Employee) -> User {
-        match self.crm {
-            Crm::AmoCrm => self.world.amocrm_user(e),
-            _ => self.world.bitrix24_user(e),
+        let amo = crm == Crm::AmoCrm;
+        let entity = |c: ClientRef<'_>| if amo { world.amocrm_entity(c) } else { world.bitrix24_entity(c) };
+        WorldLookup {
+            world,
+            crm,
+            seed,
+            utc_offset_secs,
+            users: world
+                .employees
+                .iter()
+                .map(|e| if amo { world.amocrm_user(e) } else { world.bitrix24_user(e) })
+                .collect(),
+            contacts: world.contacts.iter().map(|c| entity(ClientRef::Contact(c))).collect(),
+            companies: world.companies.iter().map(|c| entity(ClientRef::Company(c))).collect(),
+            leads: if amo { Vec::new() } else { world.leads.iter().map(|l| entity(ClientRef::Lead(l))).collect() },
+            deals: if amo { world.deals.iter().map(|d| world.amocrm_deal(d)).collect() } else { Vec::new() },
         }
     }
 
+    fn user_of(&self, e: &Employee) -> User {
+        self.users[e.index].clone()
+    }
+
     fn entity_of(&self, client: ClientRef<'_>) -> Entity {
-        match self.crm {
-            Crm::AmoCrm => self.world.amocrm_entity(client),
-            _ => self.world.bitrix24_entity(client),
+        let cached = match client {
+            ClientRef::Contact(c) => self.contacts.get(c.index),
+            ClientRef::Company(c) => self.companies.get(c.index),
+            ClientRef::Lead(l) => self.leads.get(l.index),
+        };
+        match (cached, self.crm) {
+            (Some(entity), _) => entity.clone(),
+            (None, Crm::AmoCrm) => self.world.amocrm_entity(client),
+            (None, _) => self.world.bitrix24_entity(client),
         }
     }
 
@@ -82,9 +110,11 @@ impl Lookup for WorldLookup<'_> {
         let record = request.answered.then(|| self.record_url(request, phone, start));
         match self.crm {
             Crm::AmoCrm => {
-                let found_deal = client.and_then(|c| self.world.open_deal_for(c)).map(|d| self.world.amocrm_deal(d));
+                let found_deal = client
+                    .and_then(|c| self.world.open_deal_for(c))
+                    .map(|d| self.deals.get(d.index).cloned().unwrap_or_else(|| self.world.amocrm_deal(d)));
                 let (registered_entity, registered_deal) = match &found_entity {
-                    Some(entity) => (Some(entity.clone()), found_deal.clone()),
+                    Some(_) => (None, None),
                     None => {
                         let contact_id = self.world.next_amo_id() + self.call_number(request.linkedid, 1, 1_000_000);
                         let deal_id =
@@ -98,19 +128,22 @@ impl Lookup for WorldLookup<'_> {
             }
             _ => {
                 let mut created_lead_id = String::new();
-                let registered_entity = match &found_entity {
-                    Some(entity) => entity.clone(),
+                let created = match &found_entity {
+                    Some(_) => None,
                     None => {
                         let id = self.world.next_b24_id() + self.call_number(request.linkedid, 3, 1_000_000) as u32;
                         created_lead_id = id.to_string();
-                        self.world.bitrix24_new_lead(phone, responsible, id, start)
+                        Some(self.world.bitrix24_new_lead(phone, responsible, id, start))
                     }
                 };
-                let registration = self.registration(request, &registered_entity, responsible, created_lead_id);
+                let Some(entity) = found_entity.as_ref().or(created.as_ref()) else {
+                    return Binding::default();
+                };
+                let registration = self.registration(request, entity, responsible, created_lead_id);
                 Binding {
                     found_entity,
                     found_deal: None,
-                    registered_entity: Some(registered_entity),
+                    registered_entity: created,
                     registered_deal: None,
                     registration: Some(registration),
                     record,

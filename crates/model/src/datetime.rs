@@ -176,9 +176,33 @@ impl FromStr for DateTime {
     }
 }
 
+impl DateTime {
+    /// The 19 bytes of `YYYY-MM-DD HH:MM:SS`, without going through `fmt`
+    /// (serializing times is a large part of printing a payload).
+    fn to_bytes(self) -> [u8; 19] {
+        let (y, mo, d, h, mi, s) = self.parts();
+        let mut b = *b"0000-00-00 00:00:00";
+        let y = y.clamp(0, 9999) as u32;
+        let two = |b: &mut [u8], at: usize, v: u32| {
+            b[at] = b'0' + (v / 10 % 10) as u8;
+            b[at + 1] = b'0' + (v % 10) as u8;
+        };
+        two(&mut b, 0, y / 100);
+        two(&mut b, 2, y % 100);
+        two(&mut b, 5, mo);
+        two(&mut b, 8, d);
+        two(&mut b, 11, h);
+        two(&mut b, 14, mi);
+        two(&mut b, 17, s);
+        b
+    }
+}
+
 impl Serialize for DateTime {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
+        let bytes = self.to_bytes();
+        // The buffer holds ASCII digits and separators only.
+        serializer.serialize_str(std::str::from_utf8(&bytes).unwrap_or(DateTime::ZERO_STR))
     }
 }
 
@@ -247,6 +271,14 @@ mod tests {
         for text in ["2024-01-01T00:00:00", "2024-01-01 00:00", "", "2024-01-01 00:00:00Z", "２０２４-01-01 00:00:0"]
         {
             assert_eq!(DateTime::parse(text), Err(DateTimeError::Format), "{text}");
+        }
+    }
+
+    #[test]
+    fn serializing_matches_display() {
+        for text in ["0001-01-01 00:00:00", "2026-11-25 09:05:07", "9999-12-31 23:59:59"] {
+            let t = DateTime::parse(text).unwrap();
+            assert_eq!(serde_json::to_string(&t).unwrap(), format!("\"{t}\""));
         }
     }
 

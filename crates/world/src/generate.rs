@@ -131,7 +131,7 @@ impl World {
         }));
         let b24 = Bitrix24Portal { domain: format!("{subdomain}.bitrix24.ru"), departments };
 
-        World {
+        let mut world = World {
             seed,
             settings: settings.clone(),
             company,
@@ -144,7 +144,10 @@ impl World {
             prefixes: PrefixSettings::new(settings.prefixes.iter().cloned()),
             b24,
             amo,
-        }
+            numbers: Default::default(),
+        };
+        world.numbers = crate::lookup::NumberIndex::build(&world);
+        world
     }
 
     /// The world of `seed` with [`WorldSettings::default_settings`].

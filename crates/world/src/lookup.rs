@@ -8,10 +8,66 @@
 //! settings is equal, or one is the other's base. Every number in the world
 //! is unique, so a number matches at most one employee or client.
 
+use std::collections::HashMap;
+
 use callfull_model::{Crm, Number};
 
 use crate::phone::{self, normalize};
 use crate::types::*;
+
+/// Who owns a number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Owner {
+    Employee(usize),
+    Contact(usize),
+    Company(usize),
+    Lead(usize),
+}
+
+/// The owners of the world's numbers by national number, so that a lookup
+/// is one hash probe instead of a scan of every phone (the generator looks
+/// numbers up for every call). Only used when every stored number has a
+/// national form, which a generated world guarantees; otherwise lookups scan.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct NumberIndex {
+    by_national: HashMap<u64, Vec<Owner>>,
+    complete: bool,
+}
+
+impl NumberIndex {
+    pub(crate) fn build(world: &World) -> NumberIndex {
+        let mut index = NumberIndex { by_national: HashMap::new(), complete: true };
+        let mut add = |number: &str, owner: Owner| match phone::national(number) {
+            Some(n) => index.by_national.entry(n).or_default().push(owner),
+            None => index.complete = false,
+        };
+        for e in &world.employees {
+            add(&e.mobile, Owner::Employee(e.index));
+            if !e.work_phone.is_empty() && phone::extension_of(&e.work_phone).is_none() {
+                add(&e.work_phone, Owner::Employee(e.index));
+            }
+        }
+        for c in &world.contacts {
+            c.phones.iter().for_each(|p| add(p, Owner::Contact(c.index)));
+        }
+        for c in &world.companies {
+            c.phones.iter().for_each(|p| add(p, Owner::Company(c.index)));
+        }
+        for l in &world.leads {
+            l.phones.iter().for_each(|p| add(p, Owner::Lead(l.index)));
+        }
+        index
+    }
+
+    /// The owners of `number`, when the index can answer for it.
+    pub(crate) fn owners(&self, number: &str) -> Option<&[Owner]> {
+        if !self.complete {
+            return None;
+        }
+        let national = phone::national(number)?;
+        Some(self.by_national.get(&national).map_or(&[][..], Vec::as_slice))
+    }
+}
 
 /// A number prepared for comparing with stored ones.
 struct Query {
@@ -92,6 +148,12 @@ impl World {
         if let Some(e) = self.employee_by_extension(number) {
             return Some(e);
         }
+        if let Some(owners) = self.numbers.owners(number) {
+            return owners.iter().find_map(|o| match o {
+                Owner::Employee(i) => self.employees.get(*i),
+                _ => None,
+            });
+        }
         let q = self.query(number);
         self.employees.iter().find(|e| {
             self.matches(&q, &e.mobile)
@@ -106,6 +168,16 @@ impl World {
     /// [`Crm::AmoCrm`] they are never returned ([`Crm::Auto`] searches them
     /// like Bitrix24).
     pub fn client_by_number(&self, number: &str, crm: Crm) -> Option<ClientRef<'_>> {
+        if let Some(owners) = self.numbers.owners(number) {
+            // Contacts first, then companies, then (Bitrix24 only) leads.
+            let client = |o: &Owner| match *o {
+                Owner::Contact(i) => self.contacts.get(i).map(|c| (0, ClientRef::Contact(c))),
+                Owner::Company(i) => self.companies.get(i).map(|c| (1, ClientRef::Company(c))),
+                Owner::Lead(i) if crm != Crm::AmoCrm => self.leads.get(i).map(|l| (2, ClientRef::Lead(l))),
+                _ => None,
+            };
+            return owners.iter().filter_map(client).min_by_key(|(rank, _)| *rank).map(|(_, c)| c);
+        }
         let q = self.query(number);
         if q.local {
             return None;

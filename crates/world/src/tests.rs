@@ -547,3 +547,10 @@ mod settings {
         assert_eq!(WorldSettings::load(std::path::Path::new(path)).unwrap(), WorldSettings::default());
     }
 }
+
+#[test]
+fn generated_worlds_answer_number_lookups_from_the_index() {
+    for seed in [1, 2, 3] {
+        assert!(World::from_seed(seed).numbers.owners("+79001234567").is_some(), "seed {seed}: the index is complete");
+    }
+}

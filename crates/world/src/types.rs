@@ -58,6 +58,9 @@ pub struct World {
     pub b24: Bitrix24Portal,
     /// The amoCRM account: ids, custom fields, pipelines.
     pub amo: AmoAccount,
+    /// Who owns each number, by national number (built with the world).
+    #[serde(skip)]
+    pub(crate) numbers: crate::lookup::NumberIndex,
 }
 
 /// The company whose PBX and CRM this is.
