@@ -39,6 +39,15 @@ pub trait Lookup {
     fn trunk_did(&self, endpoint: &str) -> Option<String>;
     /// The CRM user whose number (extension or mobile) this is.
     fn user(&self, number: &str) -> Option<User>;
+    /// Whether the number is internal (what [`Lookup::number`] marks
+    /// `is_local`), without building the number object.
+    fn is_internal(&self, number: &str) -> bool {
+        self.number(number).is_local
+    }
+    /// Whether the number is an employee's, without building the user.
+    fn is_employee(&self, number: &str) -> bool {
+        self.user(number).is_some()
+    }
     /// The CRM side of the call: the entity and deal found and registered,
     /// the registration, the recording link.
     fn binding(&self, request: &BindingRequest<'_>) -> Binding;
@@ -369,7 +378,7 @@ impl<'a, L: Lookup + ?Sized> Assembler<'a, L> {
             if !e.cid_num.is_empty() && leg.cid_num.is_empty() && e.eventtype != EventType::ChanStart {
                 leg.cid_num = e.cid_num.clone();
             }
-            if leg.local_exten.is_empty() && !e.exten.is_empty() && self.lookup.number(&e.exten).is_local {
+            if leg.local_exten.is_empty() && !e.exten.is_empty() && self.lookup.is_internal(&e.exten) {
                 leg.local_exten = e.exten.clone();
             }
         }
@@ -388,7 +397,7 @@ impl<'a, L: Lookup + ?Sized> Assembler<'a, L> {
         let conversations: Vec<&Leg> = legs.iter().filter(|l| l.conversation).collect();
         let employee_reached = |l: &&Leg| match l.kind {
             Kind::Phone => true,
-            Kind::Trunk => l.employee.as_deref().is_some_and(|n| self.lookup.user(n).is_some()),
+            Kind::Trunk => l.employee.as_deref().is_some_and(|n| self.lookup.is_employee(n)),
             Kind::Local => false,
         };
         match main_leg.kind {
@@ -399,7 +408,7 @@ impl<'a, L: Lookup + ?Sized> Assembler<'a, L> {
                 } else {
                     conversations.iter().find(|l| employee_reached(l)).and_then(|l| l.employee.clone())
                 };
-                let trunk_did = if self.lookup.number(&dialed).is_local || dialed.is_empty() {
+                let trunk_did = if dialed.is_empty() || self.lookup.is_internal(&dialed) {
                     self.lookup.trunk_did(&main_leg.resource).unwrap_or_default()
                 } else {
                     dialed
@@ -412,7 +421,7 @@ impl<'a, L: Lookup + ?Sized> Assembler<'a, L> {
                 }
             }
             _ => {
-                let to_local = self.lookup.number(&dialed).is_local;
+                let to_local = self.lookup.is_internal(&dialed);
                 let trunk_did = conversations
                     .iter()
                     .find(|l| l.kind == Kind::Trunk)

@@ -11,6 +11,11 @@ use clap::Parser;
 
 use crate::cli::{Cli, Command};
 
+// Generating and validating payloads allocates many small strings; mimalloc
+// makes `generate` about a third faster than the system allocator (docs/BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {

@@ -91,6 +91,15 @@ impl Lookup for WorldLookup<'_> {
         number
     }
 
+    fn is_internal(&self, number: &str) -> bool {
+        self.world.prefixes.is_internal(number)
+            || (!number.is_empty() && self.world.employee_by_number(number).is_some())
+    }
+
+    fn is_employee(&self, number: &str) -> bool {
+        self.world.employee_by_number(number).is_some()
+    }
+
     fn trunk_did(&self, endpoint: &str) -> Option<String> {
         self.world.trunks.iter().find(|t| t.name == endpoint).map(|t| t.did.clone())
     }

@@ -60,9 +60,9 @@ pub struct RunStats {
 
 const CHUNK: u64 = 64;
 
-/// One chunk of calls rendered to bytes.
-fn render(generator: &Generator<'_>, options: &RunOptions, range: std::ops::Range<u64>) -> (Vec<u8>, u64) {
-    let mut buf = Vec::with_capacity(((range.end - range.start) as usize) * 24 * 1024);
+/// Renders one chunk of calls into `buf` (cleared first); returns the items written.
+fn render(generator: &Generator<'_>, options: &RunOptions, range: std::ops::Range<u64>, buf: &mut Vec<u8>) -> u64 {
+    buf.clear();
     let mut items = 0;
     match options.format {
         Format::Payloads { pretty } => {
@@ -71,13 +71,13 @@ fn render(generator: &Generator<'_>, options: &RunOptions, range: std::ops::Rang
                     if options.stage.is_none_or(|s| s == stage) {
                         items += 1;
                         // Writing to a Vec cannot fail.
-                        let _ = write_payload(&mut buf, stage, call, pretty);
+                        let _ = write_payload(&mut *buf, stage, call, pretty);
                     }
                 });
             }
         }
         Format::Cel => {
-            let mut csv = CsvWriter::continuing(&mut buf, generator.utc_offset_secs());
+            let mut csv = CsvWriter::continuing(&mut *buf, generator.utc_offset_secs());
             for index in range {
                 for row in generator.cel(index).rows {
                     items += 1;
@@ -87,7 +87,7 @@ fn render(generator: &Generator<'_>, options: &RunOptions, range: std::ops::Rang
             let _ = csv.finish();
         }
     }
-    (buf, items)
+    items
 }
 
 /// Makes the run's calls and writes them to `out` in call order.
@@ -108,25 +108,62 @@ pub fn generate_to(
     let range = options.indices();
     let chunks: Vec<std::ops::Range<u64>> =
         (range.start..range.end).step_by(CHUNK as usize).map(|s| s..(s + CHUNK).min(range.end)).collect();
-    let jobs = options.jobs.max(1);
-    for round in chunks.chunks(jobs) {
-        let rendered: Vec<(Vec<u8>, u64)> = if jobs == 1 || round.len() == 1 {
-            round.iter().map(|r| render(generator, options, r.clone())).collect()
-        } else {
-            std::thread::scope(|scope| {
-                let handles: Vec<_> =
-                    round.iter().map(|r| scope.spawn(|| render(generator, options, r.clone()))).collect();
-                handles.into_iter().map(|h| h.join().expect("a generator thread panicked")).collect()
-            })
-        };
-        for ((bytes, items), r) in rendered.into_iter().zip(round) {
-            out.write_all(&bytes)?;
-            stats.calls += r.end - r.start;
-            stats.items += items;
-            stats.bytes += bytes.len() as u64;
-        }
+    let jobs = options.jobs.max(1).min(chunks.len().max(1));
+    let mut write = |bytes: &[u8], items: u64, range: &std::ops::Range<u64>| -> io::Result<()> {
+        out.write_all(bytes)?;
+        stats.calls += range.end - range.start;
+        stats.items += items;
+        stats.bytes += bytes.len() as u64;
         progress(stats.calls);
+        Ok(())
+    };
+    if jobs == 1 {
+        let mut buf = Vec::new();
+        for range in &chunks {
+            let items = render(generator, options, range.clone(), &mut buf);
+            write(&buf, items, range)?;
+        }
+        return Ok(stats);
     }
+    // Worker `w` renders chunks w, w + jobs, w + 2·jobs, … and hands each
+    // buffer to this thread, which writes them in chunk order and hands the
+    // buffer back. Threads live for the whole run (a thread per chunk would
+    // pay for a fresh allocator heap each time), and each worker has two
+    // buffers, so memory stays bounded.
+    std::thread::scope(|scope| -> io::Result<()> {
+        let (done_tx, done_rx) = std::sync::mpsc::channel::<(usize, usize, Vec<u8>, u64)>();
+        let mut give_back = Vec::new();
+        for worker in 0..jobs {
+            let (back_tx, back_rx) = std::sync::mpsc::channel::<Vec<u8>>();
+            back_tx.send(Vec::new()).ok();
+            back_tx.send(Vec::new()).ok();
+            give_back.push(back_tx);
+            let done_tx = done_tx.clone();
+            let chunks = &chunks;
+            scope.spawn(move || {
+                for i in (worker..chunks.len()).step_by(jobs) {
+                    let Ok(mut buf) = back_rx.recv() else { return };
+                    let items = render(generator, options, chunks[i].clone(), &mut buf);
+                    if done_tx.send((i, worker, buf, items)).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        drop(done_tx);
+        let mut waiting = std::collections::BTreeMap::new();
+        let mut next = 0;
+        for (i, worker, buf, items) in done_rx {
+            waiting.insert(i, (worker, buf, items));
+            while let Some((worker, buf, items)) = waiting.remove(&next) {
+                // On a write error, dropping the channels stops the workers.
+                write(&buf, items, &chunks[next])?;
+                give_back[worker].send(buf).ok();
+                next += 1;
+            }
+        }
+        Ok(())
+    })?;
     Ok(stats)
 }
 
