@@ -58,7 +58,7 @@ pub struct RunStats {
     pub bytes: u64,
 }
 
-const CHUNK: u64 = 64;
+const CHUNK: u64 = 16;
 
 /// Renders one chunk of calls into `buf` (cleared first); returns the items written.
 fn render(generator: &Generator<'_>, options: &RunOptions, range: std::ops::Range<u64>, buf: &mut Vec<u8>) -> u64 {
@@ -125,25 +125,30 @@ pub fn generate_to(
         }
         return Ok(stats);
     }
-    // Worker `w` renders chunks w, w + jobs, w + 2·jobs, … and hands each
-    // buffer to this thread, which writes them in chunk order and hands the
-    // buffer back. Threads live for the whole run (a thread per chunk would
-    // pay for a fresh allocator heap each time), and each worker has two
-    // buffers, so memory stays bounded.
+    // Workers take the next chunk from a shared counter and hand each
+    // rendered buffer to this thread, which writes them in chunk order and
+    // hands the buffer back. Threads live for the whole run (a thread per
+    // chunk would pay for a fresh allocator heap each time), and each worker
+    // has a few buffers, so it can run ahead of a slower one while memory
+    // stays bounded.
+    const BUFFERS_PER_WORKER: usize = 4;
+    let next_chunk = std::sync::atomic::AtomicUsize::new(0);
     std::thread::scope(|scope| -> io::Result<()> {
         let (done_tx, done_rx) = std::sync::mpsc::channel::<(usize, usize, Vec<u8>, u64)>();
         let mut give_back = Vec::new();
         for worker in 0..jobs {
             let (back_tx, back_rx) = std::sync::mpsc::channel::<Vec<u8>>();
-            back_tx.send(Vec::new()).ok();
-            back_tx.send(Vec::new()).ok();
+            for _ in 0..BUFFERS_PER_WORKER {
+                back_tx.send(Vec::new()).ok();
+            }
             give_back.push(back_tx);
             let done_tx = done_tx.clone();
-            let chunks = &chunks;
+            let (chunks, next_chunk) = (&chunks, &next_chunk);
             scope.spawn(move || {
-                for i in (worker..chunks.len()).step_by(jobs) {
-                    let Ok(mut buf) = back_rx.recv() else { return };
-                    let items = render(generator, options, chunks[i].clone(), &mut buf);
+                while let Ok(mut buf) = back_rx.recv() {
+                    let i = next_chunk.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(range) = chunks.get(i) else { return };
+                    let items = render(generator, options, range.clone(), &mut buf);
                     if done_tx.send((i, worker, buf, items)).is_err() {
                         return;
                     }
