@@ -311,17 +311,36 @@ fn hang_up_both(call: &mut Call<'_, '_>, caller: Chan, callee: Chan, in_dial: bo
     }
 }
 
-/// A whole answered incoming call to one extension.
-fn incoming_to(call: &mut Call<'_, '_>, caller: Caller, e: &Employee) {
-    let (a, did) = trunk_in(call, &caller);
+/// An incoming call that `e` answers after `ring` seconds and talks on for
+/// `talk` seconds: the trunk channel, the extension's leg, their bridge.
+fn answered_incoming(
+    call: &mut Call<'_, '_>,
+    caller: &Caller,
+    e: &Employee,
+    ring: std::ops::RangeInclusive<u32>,
+    talk: std::ops::RangeInclusive<u32>,
+) -> (Chan, Chan, usize) {
+    let (a, did) = trunk_in(call, caller);
     call.pbx.app_start(a, "Dial", &format!("PJSIP/{},30,tT", e.extension));
     let b = ring_extension(call, a, e, &did);
-    let ring = call.pbx.secs(2..=20);
+    let ring = call.pbx.secs(ring);
     call.pbx.wait(ring);
-    connect(call, a, b, false);
-    let talk = call.pbx.secs(15..=420);
+    let bridge = connect(call, a, b, false);
+    let talk = call.pbx.secs(talk);
     call.pbx.wait(talk);
+    (a, b, bridge)
+}
+
+/// A whole answered incoming call to one extension.
+fn incoming_to(call: &mut Call<'_, '_>, caller: Caller, e: &Employee) {
+    let (a, b, _) = answered_incoming(call, &caller, e, 2..=20, 15..=420);
     hang_up_both(call, a, b, true);
+}
+
+/// Two different employees (the first answers, the second takes over).
+fn two_employees<'w>(call: &mut Call<'w, '_>) -> (&'w Employee, &'w Employee) {
+    let pair = employees(call, 2);
+    (pair[0], pair[pair.len() - 1])
 }
 
 // ---------------------------------------------------------------- incoming
@@ -559,16 +578,8 @@ fn incoming_ivr_abandon(call: &mut Call<'_, '_>) {
 
 fn incoming_blind_transfer(call: &mut Call<'_, '_>) {
     let caller = contact_caller(call);
-    let pair = employees(call, 2);
-    let (first, second) = (pair[0], pair[pair.len() - 1]);
-    let (a, did) = trunk_in(call, &caller);
-    call.pbx.app_start(a, "Dial", &format!("PJSIP/{},30,tT", first.extension));
-    let b = ring_extension(call, a, first, &did);
-    let ring = call.pbx.secs(2..=12);
-    call.pbx.wait(ring);
-    let bridge = connect(call, a, b, false);
-    let talk = call.pbx.secs(10..=90);
-    call.pbx.wait(talk);
+    let (first, second) = two_employees(call);
+    let (a, b, bridge) = answered_incoming(call, &caller, first, 2..=12, 10..=90);
     let extra = format!(
         r#"{{"extension":"{}","context":"from-internal-xfer","bridge_id":"{}","transferee_channel_name":"{}","transferee_channel_uniqueid":"{}"}}"#,
         second.extension,
@@ -598,16 +609,8 @@ fn incoming_blind_transfer(call: &mut Call<'_, '_>) {
 
 fn incoming_attended_transfer(call: &mut Call<'_, '_>) {
     let caller = contact_caller(call);
-    let pair = employees(call, 2);
-    let (first, second) = (pair[0], pair[pair.len() - 1]);
-    let (a, did) = trunk_in(call, &caller);
-    call.pbx.app_start(a, "Dial", &format!("PJSIP/{},30,tT", first.extension));
-    let b = ring_extension(call, a, first, &did);
-    let ring = call.pbx.secs(2..=12);
-    call.pbx.wait(ring);
-    let x = connect(call, a, b, false);
-    let talk = call.pbx.secs(10..=90);
-    call.pbx.wait(talk);
+    let (first, second) = two_employees(call);
+    let (a, b, x) = answered_incoming(call, &caller, first, 2..=12, 10..=90);
     // The consultation: a new call from the first employee's phone.
     let name = full_name(first);
     let consult = call.pbx.start(
@@ -654,16 +657,8 @@ fn incoming_attended_transfer(call: &mut Call<'_, '_>) {
 
 fn incoming_parked(call: &mut Call<'_, '_>) {
     let caller = contact_caller(call);
-    let pair = employees(call, 2);
-    let (first, second) = (pair[0], pair[pair.len() - 1]);
-    let (a, did) = trunk_in(call, &caller);
-    call.pbx.app_start(a, "Dial", &format!("PJSIP/{},30,tT", first.extension));
-    let b = ring_extension(call, a, first, &did);
-    let ring = call.pbx.secs(2..=12);
-    call.pbx.wait(ring);
-    let bridge = connect(call, a, b, false);
-    let talk = call.pbx.secs(10..=90);
-    call.pbx.wait(talk);
+    let (first, second) = two_employees(call);
+    let (a, b, bridge) = answered_incoming(call, &caller, first, 2..=12, 10..=90);
     let extra = format!(
         r#"{{"extension":"70","context":"from-internal-xfer","bridge_id":"{}","transferee_channel_name":"{}","transferee_channel_uniqueid":"{}"}}"#,
         call.pbx.bridge_id(bridge),
@@ -713,8 +708,7 @@ fn incoming_parked(call: &mut Call<'_, '_>) {
 
 fn incoming_pickup(call: &mut Call<'_, '_>) {
     let caller = contact_caller(call);
-    let pair = employees(call, 2);
-    let (target_e, picker_e) = (pair[0], pair[pair.len() - 1]);
+    let (target_e, picker_e) = two_employees(call);
     let (a, did) = trunk_in(call, &caller);
     call.pbx.app_start(a, "Dial", &format!("PJSIP/{},30,tT", target_e.extension));
     let target = ring_extension(call, a, target_e, &did);
@@ -882,8 +876,7 @@ fn outgoing_congestion(call: &mut Call<'_, '_>) {
 // ---------------------------------------------------------------- local
 
 fn local_start(call: &mut Call<'_, '_>) -> (Chan, Chan) {
-    let pair = employees(call, 2);
-    let (from, to) = (pair[0], pair[pair.len() - 1]);
+    let (from, to) = two_employees(call);
     let name = full_name(from);
     let a = call.pbx.start(
         NewChan {

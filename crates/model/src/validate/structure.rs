@@ -183,31 +183,19 @@ impl<'a> Walker<'a> {
 
     /// The envelope's `call_stage` (the envelope may carry other hook keys).
     pub(crate) fn envelope_stage(&mut self, envelope: &Json) {
-        let len = self.path.len();
-        self.path.clear();
-        let Some(object) = envelope.as_object() else { return };
-        match object.get("call_stage") {
-            None => self.at_root("call_stage", |w| {
-                w.error(Rule::Keys, "nothing (key missing)".into(), "key \"call_stage\" of the customization input")
-            }),
+        let saved = std::mem::replace(&mut self.path, "call_stage".to_owned());
+        match envelope.get("call_stage") {
+            None => {
+                self.error(Rule::Keys, "nothing (key missing)".into(), "key \"call_stage\" of the customization input")
+            }
             Some(Json::Str(stage)) if CallStage::ALL.iter().any(|s| s.as_str() == stage) => {}
             Some(Json::Str(stage)) => {
                 let names: Vec<_> = CallStage::ALL.iter().map(|s| s.as_str()).collect();
-                self.at_root("call_stage", |w| {
-                    w.error(Rule::Enums, format!("{stage:?}"), format!("one of {}", names.join(", ")))
-                })
+                self.error(Rule::Enums, format!("{stage:?}"), format!("one of {}", names.join(", ")));
             }
-            Some(other) => self.at_root("call_stage", |w| w.type_error(other, "string")),
+            Some(other) => self.type_error(other, "string"),
         }
-        self.path.push_str("call_full");
-        debug_assert_eq!(self.path.len(), len);
-    }
-
-    fn at_root<R>(&mut self, key: &str, f: impl FnOnce(&mut Self) -> R) -> R {
-        self.path.push_str(key);
-        let r = f(self);
-        self.path.clear();
-        r
+        self.path = saved;
     }
 
     /// Walks the `call_full` object; returns the CRM whose rules were applied.
