@@ -1,6 +1,7 @@
 //! Generation throughput on one core for the default mix (every scenario in
 //! turn, Bitrix24), against plain serde_json serialization of the same
-//! payloads in the same run. The binary uses mimalloc, so the bench does too.
+//! payloads in the same run (and sonic-rs, which the generator prints with).
+//! The binary uses mimalloc, so the bench does too.
 //!
 //! Run: `scripts/bench-generate.sh` (or `cargo bench -p callfull-gen --bench generate`).
 
@@ -10,6 +11,13 @@ use callfull_gen::{CATALOG, Generator, write_payload};
 use callfull_model::{CallFull, CallStage, Crm};
 use callfull_world::World;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+
+/// The customization input, borrowed, as the plain `serde_json` peer prints it.
+#[derive(serde::Serialize)]
+struct Envelope<'a> {
+    call_full: &'a CallFull,
+    call_stage: CallStage,
+}
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -41,6 +49,16 @@ fn bench(c: &mut Criterion) {
         })
     });
     group.bench_function("serde-json-serialize-only", |b| {
+        b.iter(|| {
+            buf.clear();
+            for (stage, call) in black_box(&payloads) {
+                serde_json::to_writer(&mut buf, &Envelope { call_full: call, call_stage: *stage }).unwrap();
+                buf.push(b'\n');
+            }
+            black_box(buf.len())
+        })
+    });
+    group.bench_function("sonic-rs-serialize-only", |b| {
         b.iter(|| {
             buf.clear();
             for (stage, call) in black_box(&payloads) {

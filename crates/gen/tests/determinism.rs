@@ -39,3 +39,21 @@ fn shards_concatenated_are_the_whole_run() {
         assert_eq!(whole, joined, "{format:?}");
     }
 }
+
+#[test]
+fn compact_payloads_are_byte_for_byte_what_serde_json_prints() {
+    let world = World::from_seed(21);
+    for crm in [Crm::Bitrix24, Crm::AmoCrm] {
+        let generator = Generator::new(&world, crm, 21, CATALOG.iter().collect());
+        for index in 0..CATALOG.len() as u64 * 2 {
+            generator.payloads(index, |stage, call| {
+                let mut ours = Vec::new();
+                callfull_gen::write_payload(&mut ours, stage, call, false).unwrap();
+                let reference = serde_json::to_string(&serde_json::json!({ "call_full": call, "call_stage": stage }))
+                    .unwrap()
+                    + "\n";
+                assert!(ours == reference.as_bytes(), "call {index}, {crm:?}, {stage:?}");
+            });
+        }
+    }
+}
