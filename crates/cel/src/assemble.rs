@@ -256,13 +256,6 @@ impl<'a, L: Lookup + ?Sized> Assembler<'a, L> {
             answered: answered_ever,
         });
 
-        // Reset what `plan` learned about times: the stages replay them.
-        for leg in &mut legs {
-            leg.start = None;
-            leg.answer = None;
-            leg.end = None;
-            leg.hangup_extra = None;
-        }
         let mut call = CallFull {
             active_conversation_id: String::new(),
             channel: self.blank_channel(&legs[main], &plan, true),
@@ -305,8 +298,11 @@ impl<'a, L: Lookup + ?Sized> Assembler<'a, L> {
                 flush(&mut pending, &mut binding, &mut call, &legs, &mut stages_seen, parked_conversation.as_deref());
             }
             let mut stage = None;
+            // A conversation is requested at its first row: CHAN_START, or
+            // whatever row comes first in an export that lost it.
+            let first_row = legs[li].start.is_none();
             match &e.eventtype {
-                EventType::ChanStart => {
+                _ if first_row => {
                     legs[li].start = Some(e.eventtime);
                     if legs[li].conversation {
                         let leg = &legs[li];
