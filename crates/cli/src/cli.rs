@@ -27,6 +27,8 @@ pub enum Command {
     Scenarios,
     /// Generate realistic calls: call_full at every stage (NDJSON), or their CEL.
     Generate(GenerateArgs),
+    /// Serve a fake Bitrix24 REST portal over the seeded world (amoCRM follows).
+    Serve(ServeArgs),
 }
 
 /// The CRM flavour of a payload.
@@ -237,4 +239,31 @@ pub struct GenerateArgs {
     /// Make only slice I of N of the run (for splitting a large run across machines).
     #[arg(long, value_name = "I/N", default_value = "1/1")]
     pub shard: Shard,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Prints the Bitrix24 webhook URL, the access token for /rest/<method>?auth=…, and the admin URL
+(GET /_admin/info returns them as JSON), then serves until Ctrl-C.
+
+Examples:
+  callfull serve
+  callfull serve --port 0 --seed 42
+  curl http://127.0.0.1:8080/rest/<user>/<code>/user.get.json   (the webhook URL it prints)")]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1", value_name = "HOST")]
+    pub host: std::net::IpAddr,
+
+    /// Port to listen on (0: any free port, printed at start).
+    #[arg(long, default_value_t = 8080, value_name = "PORT")]
+    pub port: u16,
+
+    /// The seed of the world served.
+    #[arg(long, value_name = "SEED", default_value_t = 1, env = "CALLFULL_SEED")]
+    pub seed: u64,
+
+    /// World settings (TOML); default: the built-in world.
+    #[arg(long, value_name = "FILE")]
+    pub world: Option<PathBuf>,
 }

@@ -24,6 +24,7 @@ fn main() -> ExitCode {
         Command::Rules(args) => cmd::rules::run(&args),
         Command::Scenarios => cmd::scenarios::run(),
         Command::Generate(args) => cmd::generate::run(&args),
+        Command::Serve(args) => cmd::serve::run(&args),
     };
     match result {
         Ok(code) => code,

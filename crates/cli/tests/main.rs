@@ -6,4 +6,5 @@ mod util;
 mod bad_input;
 mod generate;
 mod schema;
+mod serve;
 mod validate;

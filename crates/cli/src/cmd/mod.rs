@@ -2,4 +2,5 @@ pub mod generate;
 pub mod rules;
 pub mod scenarios;
 pub mod schema;
+pub mod serve;
 pub mod validate;

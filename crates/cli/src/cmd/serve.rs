@@ -1,0 +1,39 @@
+//! `callfull serve`.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use callfull_crm::SystemClock;
+use callfull_world::{World, WorldSettings};
+
+use crate::cli::ServeArgs;
+
+pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
+    let settings = match &args.world {
+        Some(path) => WorldSettings::load(path)?,
+        None => WorldSettings::default_settings(),
+    };
+    let world = World::generate(&settings, args.seed);
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async {
+        let addr = SocketAddr::new(args.host, args.port);
+        let server = callfull_crm::spawn(world, addr, Arc::new(SystemClock))
+            .await
+            .with_context(|| format!("cannot listen on {addr}"))?;
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "callfull: fake Bitrix24 on {} (seed {})", server.uri(), args.seed)?;
+        writeln!(out, "  webhook:  {}", server.bitrix24_webhook_url())?;
+        writeln!(out, "  token:    {}  (for {}/rest/<method>?auth=…)", server.bitrix24().access_token(), server.uri())?;
+        writeln!(out, "  admin:    {}/_admin/info", server.uri())?;
+        writeln!(out, "Ctrl-C stops it.")?;
+        out.flush()?;
+        drop(out);
+        tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
+        drop(server);
+        Ok::<_, anyhow::Error>(())
+    })?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,210 @@
+//! The fake Bitrix24 portal: its state (the world's users and CRM records),
+//! how a request is authenticated and dispatched to a method, and the
+//! envelopes it answers with. `bitrix24-rest.md` is the reference.
+//!
+//! Methods so far: `user.get`, `user.current`, `user.search`,
+//! `crm.{contact,company,lead}.{get,list}`, `crm.duplicate.findbycomm`.
+
+mod crm;
+mod error;
+pub mod query;
+mod users;
+
+use std::sync::RwLock;
+
+use callfull_world::World;
+use serde_json::{Map, Value, json};
+
+pub use error::B24Error;
+
+use crate::clock::Clock;
+
+/// What a method answers: its `result`, and `total`/`next` for lists.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answer {
+    /// `result`.
+    pub result: Value,
+    /// `total` (list methods).
+    pub total: Option<usize>,
+    /// `next` (list methods, when there is another page).
+    pub next: Option<usize>,
+}
+
+impl Answer {
+    /// A plain result.
+    pub fn of(result: Value) -> Self {
+        Answer { result, total: None, next: None }
+    }
+}
+
+/// How the caller proved who it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Auth<'a> {
+    /// `/rest/{user_id}/{code}/{method}`.
+    Webhook {
+        /// The user id in the URL.
+        user: &'a str,
+        /// The webhook code in the URL.
+        code: &'a str,
+    },
+    /// `/rest/{method}` with a token (Bearer header, `auth` or `access_token`).
+    Token(Option<String>),
+}
+
+/// The CRM records a portal serves.
+#[derive(Debug)]
+pub struct Records {
+    /// `user.get` items, by world employee order.
+    pub users: Vec<Map<String, Value>>,
+    /// `crm.contact.get` items.
+    pub contacts: Vec<Map<String, Value>>,
+    /// `crm.company.get` items.
+    pub companies: Vec<Map<String, Value>>,
+    /// `crm.lead.get` items.
+    pub leads: Vec<Map<String, Value>>,
+}
+
+/// A fake Bitrix24 portal seeded from a world.
+pub struct Portal {
+    world: World,
+    webhook_user: String,
+    webhook_code: String,
+    access_token: String,
+    records: RwLock<Records>,
+}
+
+impl Portal {
+    /// The portal of `world`: its users and CRM records as the REST API returns them.
+    pub fn new(world: World) -> Self {
+        let records = Records {
+            users: world.employees.iter().map(|e| world.bitrix24_user_object(e)).collect(),
+            contacts: world
+                .contacts
+                .iter()
+                .map(|c| world.bitrix24_entity_object(callfull_world::ClientRef::Contact(c)))
+                .collect(),
+            companies: world
+                .companies
+                .iter()
+                .map(|c| world.bitrix24_entity_object(callfull_world::ClientRef::Company(c)))
+                .collect(),
+            leads: world
+                .leads
+                .iter()
+                .map(|l| world.bitrix24_entity_object(callfull_world::ClientRef::Lead(l)))
+                .collect(),
+        };
+        let webhook_user = world.employees.first().map_or(1, |e| e.b24_id).to_string();
+        let webhook_code = token(world.seed, 0xB24, 16);
+        let access_token = token(world.seed, 0x0A07, 32);
+        Portal { world, webhook_user, webhook_code, access_token, records: RwLock::new(records) }
+    }
+
+    /// The world it was seeded from.
+    pub fn world(&self) -> &World {
+        &self.world
+    }
+
+    /// `/rest/{user}/{code}/`: the incoming webhook's path prefix.
+    pub fn webhook_path(&self) -> String {
+        format!("/rest/{}/{}/", self.webhook_user, self.webhook_code)
+    }
+
+    /// The long-lived OAuth access token this portal accepts.
+    pub fn access_token(&self) -> &str {
+        &self.access_token
+    }
+
+    fn check_auth(&self, auth: &Auth<'_>) -> Result<(), B24Error> {
+        match auth {
+            Auth::Webhook { user, code } if *user == self.webhook_user && *code == self.webhook_code => Ok(()),
+            Auth::Webhook { .. } => Err(B24Error::invalid_credentials()),
+            Auth::Token(None) => Err(B24Error::no_auth()),
+            Auth::Token(Some(t)) if *t == self.access_token => Ok(()),
+            Auth::Token(Some(_)) => Err(B24Error::invalid_token()),
+        }
+    }
+
+    /// Runs `method` (any case, with or without `.json`) for a caller.
+    pub fn call(&self, auth: &Auth<'_>, method: &str, params: &Map<String, Value>) -> Result<Answer, B24Error> {
+        let method = method.trim_end_matches('/').to_ascii_lowercase();
+        let method = method.strip_suffix(".json").unwrap_or(&method);
+        self.check_auth(auth)?;
+        let handler = METHODS.iter().find(|(name, _)| *name == method).map(|(_, h)| *h);
+        let Some(handler) = handler else { return Err(B24Error::method_not_found()) };
+        let records = self.records.read().unwrap_or_else(|e| e.into_inner());
+        handler(&Ctx { portal: self, records: &records }, params)
+    }
+
+    /// The success envelope: `result`, `total`, `next`, `time`.
+    pub fn envelope(&self, answer: Answer, clock: &dyn Clock, started_micros: i64) -> Value {
+        let finish = clock.now_micros();
+        let mut body = Map::new();
+        body.insert("result".into(), answer.result);
+        if let Some(total) = answer.total {
+            body.insert("total".into(), json!(total));
+        }
+        if let Some(next) = answer.next {
+            body.insert("next".into(), json!(next));
+        }
+        body.insert("time".into(), self.time_block(started_micros, finish));
+        Value::Object(body)
+    }
+
+    fn time_block(&self, start: i64, finish: i64) -> Value {
+        let secs = |m: i64| m as f64 / 1e6;
+        let iso = |m: i64| {
+            self.world.bitrix24_time(callfull_model::DateTime::from_unix(
+                m.div_euclid(1_000_000),
+                i64::from(self.world.settings.utc_offset_hours) * 3600,
+            ))
+        };
+        json!({
+            "start": secs(start),
+            "finish": secs(finish),
+            "duration": secs(finish - start),
+            "processing": secs(finish - start),
+            "date_start": iso(start),
+            "date_finish": iso(finish),
+        })
+    }
+}
+
+/// A lowercase alphanumeric token of `len` characters from the seed.
+fn token(seed: u64, salt: u64, len: usize) -> String {
+    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    let mut x = seed ^ salt.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    (0..len)
+        .map(|_| {
+            x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            ALPHABET[((x >> 33) % ALPHABET.len() as u64) as usize] as char
+        })
+        .collect()
+}
+
+/// What a method handler sees.
+pub(crate) struct Ctx<'a> {
+    portal: &'a Portal,
+    records: &'a Records,
+}
+
+type Handler = fn(&Ctx<'_>, &Map<String, Value>) -> Result<Answer, B24Error>;
+
+/// Every method the fake knows, by lower-case name.
+const METHODS: &[(&str, Handler)] = &[
+    ("user.get", users::get),
+    ("user.current", users::current),
+    ("user.search", users::search),
+    ("crm.contact.get", crm::contact_get),
+    ("crm.contact.list", crm::contact_list),
+    ("crm.company.get", crm::company_get),
+    ("crm.company.list", crm::company_list),
+    ("crm.lead.get", crm::lead_get),
+    ("crm.lead.list", crm::lead_list),
+    ("crm.duplicate.findbycomm", crm::find_by_comm),
+];
+
+/// The names of every method the fake serves.
+pub fn methods() -> impl Iterator<Item = &'static str> {
+    METHODS.iter().map(|(name, _)| *name)
+}

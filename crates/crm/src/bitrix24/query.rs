@@ -1,0 +1,220 @@
+//! List filters, order and paging as Bitrix24 list methods apply them
+//! (`bitrix24-rest.md` §1.4, §2.1, §3.3): operator prefixes `=`, `!`/`!=`,
+//! `>`, `>=`, `<`, `<=`, `@` (in), `!@`, `%` (substring); array values mean
+//! "any of"; pages of 50 with `total` and `next`.
+
+use std::cmp::Ordering;
+
+use serde_json::{Map, Value};
+
+/// Bitrix24's fixed page size.
+pub const PAGE: usize = 50;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Op {
+    Eq,
+    Ne,
+    Gt,
+    Ge,
+    Lt,
+    Le,
+    In,
+    NotIn,
+    Like,
+    NotLike,
+}
+
+fn split_op(key: &str) -> (Op, &str) {
+    for (prefix, op) in [
+        ("!=%", Op::NotLike),
+        ("!%", Op::NotLike),
+        ("!@", Op::NotIn),
+        ("!=", Op::Ne),
+        (">=", Op::Ge),
+        ("<=", Op::Le),
+        ("=%", Op::Like),
+        ("%=", Op::Like),
+        ("!", Op::Ne),
+        (">", Op::Gt),
+        ("<", Op::Lt),
+        ("@", Op::In),
+        ("%", Op::Like),
+        ("=", Op::Eq),
+    ] {
+        if let Some(field) = key.strip_prefix(prefix) {
+            return (op, field);
+        }
+    }
+    (Op::Eq, key)
+}
+
+/// A value as text for comparing: strings as they are, numbers and bools
+/// the way PHP casts them (`true` → `"Y"` for Bitrix24's Y/N fields is left
+/// to the caller).
+fn text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(if *b { "Y".into() } else { "N".into() }),
+        _ => None,
+    }
+}
+
+/// The values a record holds for `field`: a scalar, each item of a list,
+/// or each `VALUE` of a multi-field (`PHONE`, `EMAIL`).
+fn values_of(record: &Map<String, Value>, field: &str) -> Vec<String> {
+    match record.get(field) {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(|item| match item {
+                Value::Object(o) => o.get("VALUE").and_then(text),
+                other => text(other),
+            })
+            .collect(),
+        Some(v) => text(v).into_iter().collect(),
+    }
+}
+
+fn wanted(v: &Value) -> Vec<String> {
+    match v {
+        Value::Array(items) => items.iter().filter_map(text).collect(),
+        other => text(other).into_iter().collect(),
+    }
+}
+
+fn compare(a: &str, b: &str) -> Ordering {
+    match (a.parse::<f64>(), b.parse::<f64>()) {
+        (Ok(x), Ok(y)) => x.partial_cmp(&y).unwrap_or(Ordering::Equal),
+        _ => a.cmp(b),
+    }
+}
+
+/// Whether `record` passes every condition of `filter`.
+pub fn matches(record: &Map<String, Value>, filter: &Map<String, Value>) -> bool {
+    filter.iter().all(|(key, want)| {
+        let (op, field) = split_op(key);
+        let have = values_of(record, &field.to_ascii_uppercase());
+        let want = wanted(want);
+        let eq = |h: &String| want.iter().any(|w| w.eq_ignore_ascii_case(h) || normalized_eq(field, h, w));
+        match op {
+            Op::Eq | Op::In => want.is_empty() || have.iter().any(eq),
+            Op::Ne | Op::NotIn => !have.iter().any(eq),
+            Op::Like => have.iter().any(|h| want.iter().any(|w| h.to_lowercase().contains(&w.to_lowercase()))),
+            Op::NotLike => !have.iter().any(|h| want.iter().any(|w| h.to_lowercase().contains(&w.to_lowercase()))),
+            Op::Gt | Op::Ge | Op::Lt | Op::Le => have.iter().any(|h| {
+                want.iter().any(|w| {
+                    let o = compare(h, w);
+                    match op {
+                        Op::Gt => o == Ordering::Greater,
+                        Op::Ge => o != Ordering::Less,
+                        Op::Lt => o == Ordering::Less,
+                        _ => o != Ordering::Greater,
+                    }
+                })
+            }),
+        }
+    })
+}
+
+/// `ACTIVE=true` arrives as `"true"`/`"1"` from a form and means `Y`.
+fn normalized_eq(field: &str, have: &str, want: &str) -> bool {
+    field.eq_ignore_ascii_case("ACTIVE") && matches!((have, want), ("Y", "true" | "1") | ("N", "false" | "0"))
+}
+
+/// Sorts by `order` (`{FIELD: "ASC"|"DESC"}`), then by `ID` ascending.
+pub fn sort(records: &mut [&Map<String, Value>], order: &[(String, bool)]) {
+    records.sort_by(|a, b| {
+        for (field, descending) in order {
+            let (x, y) = (values_of(a, field), values_of(b, field));
+            let o = match (x.first(), y.first()) {
+                (Some(x), Some(y)) => compare(x, y),
+                (Some(_), None) => Ordering::Greater,
+                (None, Some(_)) => Ordering::Less,
+                (None, None) => Ordering::Equal,
+            };
+            let o = if *descending { o.reverse() } else { o };
+            if o != Ordering::Equal {
+                return o;
+            }
+        }
+        compare(&values_of(a, "ID").concat(), &values_of(b, "ID").concat())
+    });
+}
+
+/// The order of a list call: `{"ID": "DESC"}` maps, in the order given.
+pub fn order_of(value: Option<&Value>) -> Vec<(String, bool)> {
+    match value {
+        Some(Value::Object(o)) => o
+            .iter()
+            .map(|(k, v)| (k.to_ascii_uppercase(), v.as_str().is_some_and(|d| d.eq_ignore_ascii_case("DESC"))))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// `start` as Bitrix24 reads it (a number or a numeric string; -1 turns counting off).
+pub fn start_of(value: Option<&Value>) -> i64 {
+    match value {
+        Some(Value::Number(n)) => n.as_i64().unwrap_or(0),
+        Some(Value::String(s)) => s.trim().parse().unwrap_or(0),
+        _ => 0,
+    }
+}
+
+/// One page of a list: the rows, `total` (absent when counting is off) and `next`.
+pub struct Page<T> {
+    /// The rows of this page.
+    pub rows: Vec<T>,
+    /// How many rows match in all.
+    pub total: Option<usize>,
+    /// The `start` of the next page, when there is one.
+    pub next: Option<usize>,
+}
+
+/// Cuts page `start` out of `rows`.
+pub fn page<T>(rows: Vec<T>, start: i64) -> Page<T> {
+    let total = rows.len();
+    if start < 0 {
+        return Page { rows: rows.into_iter().take(PAGE).collect(), total: None, next: None };
+    }
+    let offset = start as usize;
+    let rows: Vec<T> = rows.into_iter().skip(offset).take(PAGE).collect();
+    let end = offset + rows.len();
+    Page { next: (end < total).then_some(end), total: Some(total), rows }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn rec(v: Value) -> Map<String, Value> {
+        v.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn operators_filter_as_bitrix24_does() {
+        let r = rec(json!({"ID": "12", "NAME": "Анна", "ACTIVE": true, "UF_DEPARTMENT": [1, 3],
+                            "PHONE": [{"ID": "1", "VALUE": "+79161234567", "VALUE_TYPE": "WORK", "TYPE_ID": "PHONE"}]}));
+        let f = |v: Value| matches(&r, v.as_object().unwrap());
+        assert!(f(json!({"ID": "12"})));
+        assert!(f(json!({">ID": "9", "<=ID": 12})), "numeric, not text, comparison");
+        assert!(!f(json!({"!ID": "12"})));
+        assert!(f(json!({"@ID": ["1", "12"]})));
+        assert!(f(json!({"%NAME": "нн"})));
+        assert!(f(json!({"UF_DEPARTMENT": "3"})));
+        assert!(f(json!({"ACTIVE": "true"})) && f(json!({"ACTIVE": true})));
+        assert!(f(json!({"PHONE": "+79161234567"})) && !f(json!({"PHONE": "89161234567"})), "PHONE is exact");
+    }
+
+    #[test]
+    fn pages_have_total_and_next() {
+        let p = page((0..120).collect(), 50);
+        assert_eq!((p.rows.len(), p.total, p.next), (50, Some(120), Some(100)));
+        let p = page((0..120).collect(), 100);
+        assert_eq!((p.rows.len(), p.total, p.next), (20, Some(120), None));
+        let p = page((0..120).collect::<Vec<i32>>(), -1);
+        assert_eq!((p.rows.len(), p.total, p.next), (50, None, None));
+    }
+}

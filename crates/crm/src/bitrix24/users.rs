@@ -1,0 +1,86 @@
+//! `user.get`, `user.current`, `user.search` (`bitrix24-rest.md` §2).
+
+use serde_json::{Map, Value};
+
+use super::query::{matches, page, sort, start_of};
+use super::{Answer, B24Error, Ctx};
+use crate::params;
+
+/// The server upper-cases every top-level key of `user.get`.
+fn upper(params: &Map<String, Value>) -> Map<String, Value> {
+    params.iter().map(|(k, v)| (k.to_ascii_uppercase(), v.clone())).collect()
+}
+
+/// `FILTER`, or (without one) the top-level keys themselves, less the
+/// keys that are not filters.
+fn filter_of(p: &Map<String, Value>) -> Map<String, Value> {
+    match p.get("FILTER") {
+        Some(Value::Object(f)) => f.iter().map(|(k, v)| (k.to_ascii_uppercase(), v.clone())).collect(),
+        _ => p
+            .iter()
+            .filter(|(k, _)| {
+                !matches!(
+                    k.as_str(),
+                    "SORT" | "ORDER" | "START" | "SELECT" | "ADMIN_MODE" | "IMAGE_RESIZE" | "AUTH" | "FILTER"
+                )
+            })
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+    }
+}
+
+fn list(
+    ctx: &Ctx<'_>,
+    p: &Map<String, Value>,
+    extra: impl Fn(&Map<String, Value>) -> bool,
+) -> Result<Answer, B24Error> {
+    let filter = filter_of(p);
+    let mut rows: Vec<&Map<String, Value>> =
+        ctx.records.users.iter().filter(|u| matches(u, &filter) && extra(u)).collect();
+    // SORT applies only together with ORDER; otherwise ID ascending.
+    let order = match (p.get("SORT").and_then(Value::as_str), p.get("ORDER").and_then(Value::as_str)) {
+        (Some(field), Some(dir)) => vec![(field.to_ascii_uppercase(), dir.eq_ignore_ascii_case("DESC"))],
+        _ => Vec::new(),
+    };
+    sort(&mut rows, &order);
+    let page = page(rows, start_of(p.get("START")));
+    let empty = page.rows.is_empty();
+    Ok(Answer {
+        result: Value::Array(page.rows.into_iter().map(|r| Value::Object(r.clone())).collect()),
+        // Quirk: with no rows, user.get has no `total` at all.
+        total: if empty { None } else { page.total },
+        next: page.next,
+    })
+}
+
+pub(super) fn get(ctx: &Ctx<'_>, params: &Map<String, Value>) -> Result<Answer, B24Error> {
+    list(ctx, &upper(params), |_| true)
+}
+
+pub(super) fn current(ctx: &Ctx<'_>, _: &Map<String, Value>) -> Result<Answer, B24Error> {
+    let me = ctx
+        .records
+        .users
+        .iter()
+        .find(|u| u.get("ID").and_then(Value::as_str) == Some(ctx.portal.webhook_user.as_str()))
+        .cloned()
+        .unwrap_or_default();
+    Ok(Answer::of(Value::Object(me)))
+}
+
+pub(super) fn search(ctx: &Ctx<'_>, params: &Map<String, Value>) -> Result<Answer, B24Error> {
+    let mut p = upper(params);
+    let find = match p.get_mut("FILTER") {
+        Some(Value::Object(f)) => params::get(f, "FIND").and_then(Value::as_str).map(str::to_lowercase).inspect(|_| {
+            f.retain(|k, _| !k.eq_ignore_ascii_case("FIND"));
+        }),
+        _ => None,
+    };
+    list(ctx, &p, |u| {
+        find.as_ref().is_none_or(|needle| {
+            ["NAME", "LAST_NAME", "SECOND_NAME", "WORK_POSITION", "EMAIL"]
+                .iter()
+                .any(|f| u.get(*f).and_then(Value::as_str).is_some_and(|v| v.to_lowercase().contains(needle.as_str())))
+        })
+    })
+}

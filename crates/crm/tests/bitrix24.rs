@@ -1,0 +1,180 @@
+//! The fake Bitrix24 through its HTTP routes (warp's test client, no socket),
+//! and once over a real socket.
+
+use std::sync::Arc;
+
+use callfull_crm::{ManualClock, Shared, bitrix24::Portal, routes};
+use callfull_world::World;
+use serde_json::{Value, json};
+
+fn shared() -> Shared {
+    Shared {
+        bitrix24: Arc::new(Portal::new(World::from_seed(7))),
+        clock: Arc::new(ManualClock::at(1_794_899_703_000_000)),
+        base_url: Arc::new("http://127.0.0.1:8080".into()),
+    }
+}
+
+async fn call(shared: &Shared, method: &str, path: &str, content_type: Option<&str>, body: &[u8]) -> (u16, Value) {
+    let mut request = warp::test::request().method(method).path(path).body(body);
+    if let Some(ct) = content_type {
+        request = request.header("content-type", ct);
+    }
+    let response = request.reply(&routes(shared.clone())).await;
+    let status = response.status().as_u16();
+    assert_eq!(response.headers()["content-type"], "application/json; charset=utf-8");
+    (status, serde_json::from_slice(response.body()).unwrap_or_else(|e| panic!("{path}: not JSON ({e})")))
+}
+
+fn hook(shared: &Shared, method: &str) -> String {
+    format!("{}{method}", shared.bitrix24.webhook_path())
+}
+
+#[tokio::test]
+async fn user_get_lists_every_employee_with_the_success_envelope() {
+    let s = shared();
+    let (status, body) = call(&s, "POST", &hook(&s, "user.get.json"), Some("application/json"), b"{}").await;
+    assert_eq!(status, 200);
+    let users = body["result"].as_array().unwrap();
+    assert_eq!(users.len(), 20);
+    assert_eq!(body["total"], 20);
+    assert!(body.get("next").is_none());
+    assert!(users.iter().all(|u| u["ID"].is_string() && u["ACTIVE"] == true));
+    assert_eq!(body["time"]["start"], json!(1_794_899_703.0));
+    assert!(body["time"]["date_start"].as_str().unwrap().ends_with("+03:00"));
+}
+
+#[tokio::test]
+async fn method_names_ignore_case_suffix_and_trailing_slash() {
+    let s = shared();
+    for path in ["USER.Get", "user.get.json", "user.get/"] {
+        let (status, body) = call(&s, "GET", &hook(&s, path), None, b"").await;
+        assert_eq!((status, body["total"].as_u64()), (200, Some(20)), "{path}");
+    }
+}
+
+#[tokio::test]
+async fn user_get_filters_by_extension_from_a_query_string() {
+    let s = shared();
+    let (status, body) =
+        call(&s, "GET", &format!("{}?FILTER[UF_PHONE_INNER]=105", hook(&s, "user.get")), None, b"").await;
+    assert_eq!(status, 200);
+    assert_eq!(body["result"].as_array().unwrap().len(), 1);
+    assert_eq!(body["result"][0]["UF_PHONE_INNER"], "105");
+    let (_, none) = call(&s, "GET", &format!("{}?filter[UF_PHONE_INNER]=999", hook(&s, "user.get")), None, b"").await;
+    assert_eq!(none["result"], json!([]));
+    assert!(none.get("total").is_none(), "user.get quirk: no total when nothing matches");
+}
+
+#[tokio::test]
+async fn crm_lists_page_by_fifty_with_total_and_next() {
+    let s = shared();
+    let (_, first) =
+        call(&s, "POST", &hook(&s, "crm.contact.list"), Some("application/json"), br#"{"order":{"ID":"ASC"}}"#).await;
+    assert_eq!(
+        (first["result"].as_array().unwrap().len(), first["total"].as_u64(), first["next"].as_u64()),
+        (50, Some(60), Some(50))
+    );
+    assert!(first["result"][0].get("PHONE").is_none(), "multi-fields only when selected");
+    let form = b"start=50&select[]=ID&select[]=PHONE&order[ID]=ASC";
+    let (_, second) =
+        call(&s, "POST", &hook(&s, "crm.contact.list"), Some("application/x-www-form-urlencoded"), form).await;
+    assert_eq!((second["result"].as_array().unwrap().len(), second.get("next")), (10, None));
+    let row = second["result"][0].as_object().unwrap();
+    assert_eq!(row.keys().collect::<Vec<_>>(), ["ID", "PHONE"]);
+}
+
+#[tokio::test]
+async fn crm_get_answers_the_legacy_errors() {
+    let s = shared();
+    let (status, body) = call(&s, "GET", &format!("{}?id=999999", hook(&s, "crm.contact.get")), None, b"").await;
+    assert_eq!((status, body), (400, json!({"error": "", "error_description": "Not found"})));
+    let (status, body) = call(&s, "GET", &hook(&s, "crm.lead.get"), None, b"").await;
+    assert_eq!((status, body["error_description"].as_str()), (400, Some("ID is not defined or invalid.")));
+    let world = World::from_seed(7);
+    let id = world.contacts[0].b24_id;
+    let (status, body) = call(&s, "GET", &format!("{}?ID={id}", hook(&s, "crm.contact.get")), None, b"").await;
+    assert_eq!((status, body["result"]["ID"].as_str()), (200, Some(id.to_string().as_str())));
+}
+
+#[tokio::test]
+async fn duplicates_are_found_by_phone_whatever_its_format() {
+    let s = shared();
+    let world = World::from_seed(7);
+    let contact = &world.contacts[3];
+    let digits: String = contact.phones[0].chars().filter(char::is_ascii_digit).collect();
+    let asked = format!("+7{}", &digits[digits.len() - 10..]);
+    let body = json!({"type": "phone", "values": [asked]}).to_string();
+    let (status, found) =
+        call(&s, "POST", &hook(&s, "crm.duplicate.findbycomm"), Some("application/json"), body.as_bytes()).await;
+    assert_eq!(status, 200);
+    assert!(found["result"]["CONTACT"].as_array().unwrap().contains(&json!(contact.b24_id)), "{found}");
+    let body = json!({"type": "PHONE", "values": ["+70000000000"]}).to_string();
+    let (_, nothing) =
+        call(&s, "POST", &hook(&s, "crm.duplicate.findbycomm"), Some("application/json"), body.as_bytes()).await;
+    assert_eq!(nothing["result"], json!([]), "PHP's empty array");
+    let (status, e) = call(&s, "POST", &hook(&s, "crm.duplicate.findbycomm"), Some("application/json"), b"{}").await;
+    assert_eq!((status, e["error"].as_str()), (400, Some("")));
+}
+
+#[tokio::test]
+async fn authentication_errors_have_the_vendor_codes() {
+    let s = shared();
+    let (status, body) = call(&s, "GET", "/rest/1/wrongcode/user.get", None, b"").await;
+    assert_eq!((status, body["error"].as_str()), (401, Some("INVALID_CREDENTIALS")));
+    let (status, body) = call(&s, "GET", "/rest/user.get", None, b"").await;
+    assert_eq!((status, body["error"].as_str()), (401, Some("NO_AUTH_FOUND")));
+    let (status, body) = call(&s, "GET", "/rest/user.get?auth=nope", None, b"").await;
+    assert_eq!((status, body["error"].as_str()), (401, Some("invalid_token")));
+    let token = s.bitrix24.access_token().to_owned();
+    let (status, _) = call(&s, "GET", &format!("/rest/user.current?auth={token}"), None, b"").await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn bad_requests_get_the_vendor_error_shape_never_a_500() {
+    let s = shared();
+    let (status, body) = call(&s, "POST", &hook(&s, "crm.contact.nope"), None, b"").await;
+    assert_eq!((status, body["error"].as_str()), (404, Some("ERROR_METHOD_NOT_FOUND")));
+    let (status, body) = call(&s, "POST", &hook(&s, "user.get"), Some("application/json"), b"{\"filter\": ").await;
+    assert_eq!((status, body["error"].as_str()), (400, Some("INVALID_REQUEST")));
+    let deep = format!("filter{}=1", "[x]".repeat(10_000));
+    let (status, body) =
+        call(&s, "POST", &hook(&s, "user.get"), Some("application/x-www-form-urlencoded"), deep.as_bytes()).await;
+    assert_eq!((status, body["total"].as_u64()), (200, Some(20)), "PHP drops a variable nested too deep");
+    let (status, body) =
+        call(&s, "POST", &hook(&s, "crm.contact.list"), Some("application/json"), br#"{"filter":"x"}"#).await;
+    assert_eq!((status, body["error_description"].as_str()), (400, Some("Parameter 'filter' must be array.")));
+    let big = vec![b'a'; 50 << 20];
+    let (status, body) = call(&s, "POST", &hook(&s, "user.get"), Some("application/x-www-form-urlencoded"), &big).await;
+    assert_eq!((status, body["error"].as_str()), (413, Some("INVALID_REQUEST")));
+    let (status, body) = call(&s, "GET", "/nothing/here", None, b"").await;
+    assert_eq!((status, body["error"].as_str()), (404, Some("ERROR_METHOD_NOT_FOUND")));
+}
+
+#[tokio::test]
+async fn admin_info_names_the_urls_and_credentials() {
+    let s = shared();
+    let (status, body) = call(&s, "GET", "/_admin/info", None, b"").await;
+    assert_eq!(status, 200);
+    assert_eq!(body["bitrix24"]["webhook_url"], format!("http://127.0.0.1:8080{}", s.bitrix24.webhook_path()));
+    assert_eq!(body["bitrix24"]["access_token"], s.bitrix24.access_token());
+}
+
+#[tokio::test]
+async fn spawn_serves_on_an_ephemeral_port_until_dropped() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let server = callfull_crm::spawn(World::from_seed(7), "127.0.0.1:0".parse().unwrap(), Arc::new(ManualClock::at(0)))
+        .await
+        .unwrap();
+    let addr = server.addr();
+    let path = format!("{}user.current.json", server.bitrix24().webhook_path());
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(response.contains("\"result\":{"), "{response}");
+    drop(server);
+}
