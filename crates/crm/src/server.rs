@@ -80,7 +80,7 @@ fn bitrix24_call(
         [method] => (Auth::Token(token_of(authorization, &params)), *method),
         _ => return json_reply(404, &B24Error::method_not_found().body()),
     };
-    match shared.bitrix24.call(&auth, method, &params) {
+    match shared.bitrix24.call(&auth, method, &params, started) {
         Ok(answer) => json_reply(200, &shared.bitrix24.envelope(answer, shared.clock.as_ref(), started)),
         Err(e) => json_reply(e.status, &e.body()),
     }

@@ -86,28 +86,28 @@ fn list(ctx: &Ctx<'_>, kind: Kind, p: &Map<String, Value>) -> Result<Answer, B24
     })
 }
 
-pub(super) fn contact_get(ctx: &Ctx<'_>, p: &Map<String, Value>) -> Result<Answer, B24Error> {
+pub(super) fn contact_get(ctx: &mut Ctx<'_>, p: &Map<String, Value>) -> Result<Answer, B24Error> {
     get(ctx, Kind::Contact, p)
 }
-pub(super) fn contact_list(ctx: &Ctx<'_>, p: &Map<String, Value>) -> Result<Answer, B24Error> {
+pub(super) fn contact_list(ctx: &mut Ctx<'_>, p: &Map<String, Value>) -> Result<Answer, B24Error> {
     list(ctx, Kind::Contact, p)
 }
-pub(super) fn company_get(ctx: &Ctx<'_>, p: &Map<String, Value>) -> Result<Answer, B24Error> {
+pub(super) fn company_get(ctx: &mut Ctx<'_>, p: &Map<String, Value>) -> Result<Answer, B24Error> {
     get(ctx, Kind::Company, p)
 }
-pub(super) fn company_list(ctx: &Ctx<'_>, p: &Map<String, Value>) -> Result<Answer, B24Error> {
+pub(super) fn company_list(ctx: &mut Ctx<'_>, p: &Map<String, Value>) -> Result<Answer, B24Error> {
     list(ctx, Kind::Company, p)
 }
-pub(super) fn lead_get(ctx: &Ctx<'_>, p: &Map<String, Value>) -> Result<Answer, B24Error> {
+pub(super) fn lead_get(ctx: &mut Ctx<'_>, p: &Map<String, Value>) -> Result<Answer, B24Error> {
     get(ctx, Kind::Lead, p)
 }
-pub(super) fn lead_list(ctx: &Ctx<'_>, p: &Map<String, Value>) -> Result<Answer, B24Error> {
+pub(super) fn lead_list(ctx: &mut Ctx<'_>, p: &Map<String, Value>) -> Result<Answer, B24Error> {
     list(ctx, Kind::Lead, p)
 }
 
 /// `crm.duplicate.findbycomm`: IDs by entity type of the records holding any
 /// of up to 20 phones (formatting ignored) or e-mails; `[]` when none.
-pub(super) fn find_by_comm(ctx: &Ctx<'_>, p: &Map<String, Value>) -> Result<Answer, B24Error> {
+pub(super) fn find_by_comm(ctx: &mut Ctx<'_>, p: &Map<String, Value>) -> Result<Answer, B24Error> {
     let kind = match params::get(p, "type").and_then(Value::as_str) {
         None | Some("") => return Err(B24Error::legacy("Communication type is not defined.")),
         Some(t) if t.eq_ignore_ascii_case("PHONE") => "PHONE",

@@ -3,14 +3,17 @@
 //! envelopes it answers with. `bitrix24-rest.md` is the reference.
 //!
 //! Methods so far: `user.get`, `user.current`, `user.search`,
-//! `crm.{contact,company,lead}.{get,list}`, `crm.duplicate.findbycomm`.
+//! `crm.{contact,company,lead}.{get,list}`, `crm.duplicate.findbycomm`,
+//! `crm.activity.{get,list}` and the external-call lifecycle
+//! (`telephony.externalcall.register/show/hide/finish/attachRecord/searchCrmEntities`).
 
 mod crm;
 mod error;
 pub mod query;
+mod telephony;
 mod users;
 
-use std::sync::RwLock;
+use std::sync::Mutex;
 
 use callfull_world::World;
 use serde_json::{Map, Value, json};
@@ -60,8 +63,10 @@ pub struct Records {
     pub contacts: Vec<Map<String, Value>>,
     /// `crm.company.get` items.
     pub companies: Vec<Map<String, Value>>,
-    /// `crm.lead.get` items.
+    /// `crm.lead.get` items (the world's, then those calls created).
     pub leads: Vec<Map<String, Value>>,
+    /// The telephony side: active calls, statistics, call activities.
+    pub telephony: telephony::Telephony,
 }
 
 /// A fake Bitrix24 portal seeded from a world.
@@ -70,7 +75,7 @@ pub struct Portal {
     webhook_user: String,
     webhook_code: String,
     access_token: String,
-    records: RwLock<Records>,
+    records: Mutex<Records>,
 }
 
 impl Portal {
@@ -93,11 +98,12 @@ impl Portal {
                 .iter()
                 .map(|l| world.bitrix24_entity_object(callfull_world::ClientRef::Lead(l)))
                 .collect(),
+            telephony: telephony::Telephony::new(&world),
         };
         let webhook_user = world.employees.first().map_or(1, |e| e.b24_id).to_string();
         let webhook_code = token(world.seed, 0xB24, 16);
         let access_token = token(world.seed, 0x0A07, 32);
-        Portal { world, webhook_user, webhook_code, access_token, records: RwLock::new(records) }
+        Portal { world, webhook_user, webhook_code, access_token, records: Mutex::new(records) }
     }
 
     /// The world it was seeded from.
@@ -125,15 +131,24 @@ impl Portal {
         }
     }
 
-    /// Runs `method` (any case, with or without `.json`) for a caller.
-    pub fn call(&self, auth: &Auth<'_>, method: &str, params: &Map<String, Value>) -> Result<Answer, B24Error> {
+    /// Runs `method` (any case, with or without `.json`) for a caller at
+    /// `now_micros` (the server clock).
+    pub fn call(
+        &self,
+        auth: &Auth<'_>,
+        method: &str,
+        params: &Map<String, Value>,
+        now_micros: i64,
+    ) -> Result<Answer, B24Error> {
         let method = method.trim_end_matches('/').to_ascii_lowercase();
         let method = method.strip_suffix(".json").unwrap_or(&method);
         self.check_auth(auth)?;
         let handler = METHODS.iter().find(|(name, _)| *name == method).map(|(_, h)| *h);
         let Some(handler) = handler else { return Err(B24Error::method_not_found()) };
-        let records = self.records.read().unwrap_or_else(|e| e.into_inner());
-        handler(&Ctx { portal: self, records: &records }, params)
+        // A handler either finishes its change or returns an error before
+        // making one, so a poisoned lock still guards consistent state.
+        let mut records = self.records.lock().unwrap_or_else(|e| e.into_inner());
+        handler(&mut Ctx { portal: self, records: &mut records, now_micros }, params)
     }
 
     /// The success envelope: `result`, `total`, `next`, `time`.
@@ -185,10 +200,20 @@ fn token(seed: u64, salt: u64, len: usize) -> String {
 /// What a method handler sees.
 pub(crate) struct Ctx<'a> {
     portal: &'a Portal,
-    records: &'a Records,
+    records: &'a mut Records,
+    now_micros: i64,
 }
 
-type Handler = fn(&Ctx<'_>, &Map<String, Value>) -> Result<Answer, B24Error>;
+impl Ctx<'_> {
+    /// Now as Bitrix24 prints dates: `2026-11-17T10:15:03+03:00`.
+    fn now_iso(&self) -> String {
+        let world = self.portal.world();
+        let offset = i64::from(world.settings.utc_offset_hours) * 3600;
+        world.bitrix24_time(callfull_model::DateTime::from_unix(self.now_micros.div_euclid(1_000_000), offset))
+    }
+}
+
+type Handler = fn(&mut Ctx<'_>, &Map<String, Value>) -> Result<Answer, B24Error>;
 
 /// Every method the fake knows, by lower-case name.
 const METHODS: &[(&str, Handler)] = &[
@@ -202,6 +227,14 @@ const METHODS: &[(&str, Handler)] = &[
     ("crm.lead.get", crm::lead_get),
     ("crm.lead.list", crm::lead_list),
     ("crm.duplicate.findbycomm", crm::find_by_comm),
+    ("crm.activity.get", telephony::activity_get),
+    ("crm.activity.list", telephony::activity_list),
+    ("telephony.externalcall.register", telephony::register),
+    ("telephony.externalcall.finish", telephony::finish),
+    ("telephony.externalcall.show", telephony::show),
+    ("telephony.externalcall.hide", telephony::hide),
+    ("telephony.externalcall.attachrecord", telephony::attach_record),
+    ("telephony.externalcall.searchcrmentities", telephony::search_crm_entities),
 ];
 
 /// The names of every method the fake serves.

@@ -53,11 +53,11 @@ fn list(
     })
 }
 
-pub(super) fn get(ctx: &Ctx<'_>, params: &Map<String, Value>) -> Result<Answer, B24Error> {
+pub(super) fn get(ctx: &mut Ctx<'_>, params: &Map<String, Value>) -> Result<Answer, B24Error> {
     list(ctx, &upper(params), |_| true)
 }
 
-pub(super) fn current(ctx: &Ctx<'_>, _: &Map<String, Value>) -> Result<Answer, B24Error> {
+pub(super) fn current(ctx: &mut Ctx<'_>, _: &Map<String, Value>) -> Result<Answer, B24Error> {
     let me = ctx
         .records
         .users
@@ -68,7 +68,7 @@ pub(super) fn current(ctx: &Ctx<'_>, _: &Map<String, Value>) -> Result<Answer, B
     Ok(Answer::of(Value::Object(me)))
 }
 
-pub(super) fn search(ctx: &Ctx<'_>, params: &Map<String, Value>) -> Result<Answer, B24Error> {
+pub(super) fn search(ctx: &mut Ctx<'_>, params: &Map<String, Value>) -> Result<Answer, B24Error> {
     let mut p = upper(params);
     let find = match p.get_mut("FILTER") {
         Some(Value::Object(f)) => params::get(f, "FIND").and_then(Value::as_str).map(str::to_lowercase).inspect(|_| {

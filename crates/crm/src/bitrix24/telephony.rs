@@ -1,0 +1,549 @@
+//! The external-call lifecycle (`bitrix24-rest.md` §4, §5, §7 items 10–15):
+//! `register` (CALL_ID, the same CALL_ID again within 30 minutes, internal
+//! calls, CRM lookup by phone, lead auto-creation), `show`/`hide`, `finish`
+//! (statistics row, call activity, responsible of what the call created, the
+//! active call gone), `attachRecord`, `searchCrmEntities`, and the call
+//! activities it leaves behind.
+
+use callfull_world::World;
+use serde_json::{Map, Value, json};
+
+use super::{Answer, B24Error, Ctx, Records};
+use crate::params;
+
+/// A registered, unfinished call.
+#[derive(Debug, Clone)]
+pub struct ActiveCall {
+    call_id: String,
+    user_id: String,
+    phone: String,
+    kind: u8,
+    line: String,
+    external_id: String,
+    registered_micros: i64,
+    start_iso: String,
+    entity: Option<(&'static str, u64)>,
+    created_lead: Option<u64>,
+}
+
+/// Calls, statistics and activities of the portal.
+#[derive(Debug)]
+pub struct Telephony {
+    active: Vec<ActiveCall>,
+    /// Finished calls: the statistics rows `finish` answered with.
+    stats: Vec<Map<String, Value>>,
+    /// Call activities (`crm.activity.*`).
+    activities: Vec<Map<String, Value>>,
+    next_id: u64,
+    calls_made: u64,
+    seed: u64,
+}
+
+impl Telephony {
+    pub(crate) fn new(world: &World) -> Self {
+        Telephony {
+            active: Vec::new(),
+            stats: Vec::new(),
+            activities: Vec::new(),
+            next_id: u64::from(world.next_b24_id()).max(5_000),
+            calls_made: 0,
+            seed: world.seed,
+        }
+    }
+
+    fn new_id(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+}
+
+/// Ids and owner type ids of CRM records: lead 1, contact 3, company 4.
+fn owner_type_id(kind: &str) -> u8 {
+    match kind {
+        "LEAD" => 1,
+        "DEAL" => 2,
+        "CONTACT" => 3,
+        _ => 4,
+    }
+}
+
+fn str_param(p: &Map<String, Value>, name: &str) -> Option<String> {
+    match params::get(p, name)? {
+        Value::String(s) => Some(s.trim().to_owned()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(if *b { "1".into() } else { "0".into() }),
+        _ => None,
+    }
+    .filter(|s| !s.is_empty())
+}
+
+fn int_param(p: &Map<String, Value>, name: &str) -> Option<i64> {
+    str_param(p, name).and_then(|s| s.parse().ok())
+}
+
+fn flag(p: &Map<String, Value>, name: &str, default: bool) -> bool {
+    match str_param(p, name).as_deref() {
+        None => default,
+        Some(v) => matches!(v, "1" | "Y" | "y" | "true" | "TRUE"),
+    }
+}
+
+/// The active user a call is for: `USER_ID`, else `USER_PHONE_INNER`.
+fn user_of(records: &Records, p: &Map<String, Value>) -> Result<String, B24Error> {
+    let by_id = int_param(p, "USER_ID").filter(|id| *id > 0).map(|id| id.to_string());
+    let inner = str_param(p, "USER_PHONE_INNER");
+    if by_id.is_none() && inner.is_none() {
+        return Err(B24Error::legacy("USER_ID or USER_PHONE_INNER should be set"));
+    }
+    let active = |u: &&Map<String, Value>| u.get("ACTIVE") == Some(&Value::Bool(true));
+    let found = records.users.iter().filter(active).find(|u| match &by_id {
+        Some(id) => u.get("ID").and_then(Value::as_str) == Some(id.as_str()),
+        None => u.get("UF_PHONE_INNER").and_then(Value::as_str) == inner.as_deref(),
+    });
+    found
+        .and_then(|u| u.get("ID").and_then(Value::as_str).map(str::to_owned))
+        .ok_or_else(|| B24Error::legacy("User is not found or is not active"))
+}
+
+/// `PHONE_NUMBER` with letters and punctuation stripped (a leading `+` kept).
+fn phone_of(p: &Map<String, Value>) -> Result<String, B24Error> {
+    let raw = str_param(p, "PHONE_NUMBER").unwrap_or_default();
+    let plus = raw.starts_with('+');
+    let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
+    if digits.is_empty() {
+        return Err(B24Error::legacy("Unsupported phone number format"));
+    }
+    Ok(if plus { format!("+{digits}") } else { digits })
+}
+
+/// `YYYY-MM-DDTHH:MM:SS` followed by `Z` or `±HH:MM` (ISO 8601 with a zone).
+fn is_iso8601_with_zone(text: &str) -> bool {
+    let b = text.as_bytes();
+    if b.len() < 20
+        || b[10] != b'T'
+        || callfull_model::DateTime::parse(&format!("{} {}", &text[..10], &text[11..19])).is_err()
+    {
+        return false;
+    }
+    let zone = &text[19..];
+    let zone = zone.strip_prefix('.').map_or(zone, |z| z.trim_start_matches(|c: char| c.is_ascii_digit()));
+    zone == "Z"
+        || (zone.len() == 6
+            && (zone.starts_with('+') || zone.starts_with('-'))
+            && zone.as_bytes()[3] == b':'
+            && zone[1..3].chars().chain(zone[4..].chars()).all(|c| c.is_ascii_digit()))
+}
+
+/// The CRM records holding `phone` (any spelling), contacts first, then
+/// companies, then leads.
+fn records_with_phone<'r>(
+    records: &'r Records,
+    world: &World,
+    phone: &str,
+) -> Vec<(&'static str, &'r Map<String, Value>)> {
+    let has = |r: &&Map<String, Value>| {
+        r.get("PHONE").and_then(Value::as_array).is_some_and(|items| {
+            items.iter().filter_map(|m| m.get("VALUE").and_then(Value::as_str)).any(|v| world.same_number(phone, v))
+        })
+    };
+    let kinds: [(&'static str, &Vec<Map<String, Value>>); 3] =
+        [("CONTACT", &records.contacts), ("COMPANY", &records.companies), ("LEAD", &records.leads)];
+    kinds.into_iter().flat_map(|(kind, rows)| rows.iter().filter(has).map(move |r| (kind, r))).collect()
+}
+
+fn id_of(record: &Map<String, Value>) -> u64 {
+    record.get("ID").and_then(Value::as_str).and_then(|s| s.parse().ok()).unwrap_or(0)
+}
+
+/// `externalCall.<32 hex>.<unix time>`, from the seed and the call's number.
+fn call_id(seed: u64, n: u64, unix: i64) -> String {
+    let mut x = seed ^ n.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    let mut hex = String::with_capacity(32);
+    for _ in 0..2 {
+        x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = x;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        hex.push_str(&format!("{:016x}", z ^ (z >> 31)));
+    }
+    format!("externalCall.{hex}.{unix}")
+}
+
+const DEDUP_MICROS: i64 = 30 * 60 * 1_000_000;
+
+pub(super) fn register(ctx: &mut Ctx<'_>, p: &Map<String, Value>) -> Result<Answer, B24Error> {
+    let user_id = user_of(ctx.records, p)?;
+    let phone = phone_of(p)?;
+    let kind = match int_param(p, "TYPE") {
+        Some(t @ 1..=5) => t as u8,
+        _ => return Err(B24Error::legacy("Unknown TYPE")),
+    };
+    let start_iso = match str_param(p, "CALL_START_DATE") {
+        Some(date) if is_iso8601_with_zone(&date) => date,
+        Some(_) => return Err(B24Error::legacy("CALL_START_DATE should be in the ISO-8601 format")),
+        None => ctx.now_iso(),
+    };
+    let line = str_param(p, "LINE_NUMBER").unwrap_or_default();
+    let external_id = str_param(p, "EXTERNAL_CALL_ID").unwrap_or_default();
+    let now = ctx.now_micros;
+    let world = ctx.portal.world();
+
+    // The same unfinished call within 30 minutes gets its CALL_ID back.
+    if let Some(call) = ctx.records.telephony.active.iter().find(|c| {
+        c.user_id == user_id
+            && world.same_number(&c.phone, &phone)
+            && c.kind == kind
+            && (line.is_empty() || c.line == line)
+            && (external_id.is_empty() || c.external_id == external_id)
+            && now - c.registered_micros < DEDUP_MICROS
+    }) {
+        return Ok(Answer::of(register_result(call)));
+    }
+
+    // A number that is an active user's extension: an internal call, no CRM.
+    let internal = ctx.records.users.iter().any(|u| {
+        u.get("ACTIVE") == Some(&Value::Bool(true))
+            && u.get("UF_PHONE_INNER").and_then(Value::as_str) == Some(phone.as_str())
+    });
+    let explicit = match (str_param(p, "CRM_ENTITY_TYPE"), int_param(p, "CRM_ENTITY_ID")) {
+        (Some(t), Some(id)) if ["CONTACT", "COMPANY", "LEAD"].contains(&t.to_ascii_uppercase().as_str()) => {
+            let t = ["CONTACT", "COMPANY", "LEAD"].into_iter().find(|k| k.eq_ignore_ascii_case(&t)).unwrap_or("LEAD");
+            Some((t, id as u64))
+        }
+        _ => None,
+    };
+    let found = if internal {
+        None
+    } else {
+        explicit.or_else(|| records_with_phone(ctx.records, world, &phone).first().map(|(k, r)| (*k, id_of(r))))
+    };
+    let mut created_lead = None;
+    let entity = match found {
+        Some(e) => Some(e),
+        None if !internal && flag(p, "CRM_CREATE", false) => {
+            let id = ctx.records.telephony.new_id();
+            let lead = new_lead(ctx, id, &phone, kind, &user_id);
+            ctx.records.leads.push(lead);
+            created_lead = Some(id);
+            Some(("LEAD", id))
+        }
+        None => None,
+    };
+    ctx.records.telephony.calls_made += 1;
+    let n = ctx.records.telephony.calls_made;
+    let call = ActiveCall {
+        call_id: call_id(ctx.records.telephony.seed, n, now.div_euclid(1_000_000)),
+        user_id,
+        phone,
+        kind,
+        line,
+        external_id,
+        registered_micros: now,
+        start_iso,
+        entity,
+        created_lead,
+    };
+    let result = register_result(&call);
+    ctx.records.telephony.active.push(call);
+    Ok(Answer::of(result))
+}
+
+fn register_result(call: &ActiveCall) -> Value {
+    json!({
+        "CALL_ID": call.call_id,
+        "CRM_CREATED_LEAD": call.created_lead,
+        "CRM_CREATED_ENTITIES": call.created_lead.map(|id| vec![json!({"ENTITY_TYPE": "LEAD", "ENTITY_ID": id})]).unwrap_or_default(),
+        "CRM_ENTITY_TYPE": call.entity.map_or("", |e| e.0),
+        "CRM_ENTITY_ID": call.entity.map(|e| e.1),
+    })
+}
+
+/// The lead Bitrix24 creates for an unknown caller (`CRM_CREATE=1`).
+fn new_lead(ctx: &Ctx<'_>, id: u64, phone: &str, kind: u8, user_id: &str) -> Map<String, Value> {
+    let now = ctx.now_iso();
+    let title = if kind == 1 {
+        format!("{phone} - Исходящий звонок")
+    } else {
+        format!("{phone} - Входящий звонок")
+    };
+    let lead = json!({
+        "ID": id.to_string(),
+        "TITLE": title,
+        "STATUS_ID": "NEW",
+        "STATUS_SEMANTIC_ID": "P",
+        "SOURCE_ID": "CALL",
+        "OPENED": "Y",
+        "ASSIGNED_BY_ID": user_id,
+        "CREATED_BY_ID": user_id,
+        "MODIFY_BY_ID": user_id,
+        "DATE_CREATE": now,
+        "DATE_MODIFY": now,
+        "OPPORTUNITY": "0.00",
+        "CURRENCY_ID": "RUB",
+        "HAS_PHONE": "Y",
+        "HAS_EMAIL": "N",
+        "HAS_IMOL": "N",
+        "PHONE": [{"ID": (id * 10).to_string(), "VALUE_TYPE": "WORK", "VALUE": phone, "TYPE_ID": "PHONE"}],
+    });
+    lead.as_object().cloned().unwrap_or_default()
+}
+
+fn active_index(records: &Records, p: &Map<String, Value>) -> Option<usize> {
+    let id = str_param(p, "CALL_ID")?;
+    records.telephony.active.iter().position(|c| c.call_id == id)
+}
+
+pub(super) fn show(ctx: &mut Ctx<'_>, p: &Map<String, Value>) -> Result<Answer, B24Error> {
+    Ok(Answer::of(json!(active_index(ctx.records, p).is_some())))
+}
+
+pub(super) fn hide(ctx: &mut Ctx<'_>, p: &Map<String, Value>) -> Result<Answer, B24Error> {
+    Ok(Answer::of(json!(active_index(ctx.records, p).is_some())))
+}
+
+pub(super) fn finish(ctx: &mut Ctx<'_>, p: &Map<String, Value>) -> Result<Answer, B24Error> {
+    match params::get(p, "CALL_ID") {
+        Some(Value::String(_)) => {}
+        Some(_) => return Err(B24Error::new(400, "INVALID_ARGUMENT", "CALL_ID must be a string")),
+        None => return Err(B24Error::legacy("Call is not found (call should be registered prior to finishing")),
+    }
+    let user_id = user_of(ctx.records, p)?;
+    let Some(index) = active_index(ctx.records, p) else {
+        return Err(B24Error::legacy("Call is not found (call should be registered prior to finishing"));
+    };
+    let duration = int_param(p, "DURATION").unwrap_or(0).max(0);
+    let status_code =
+        str_param(p, "STATUS_CODE").unwrap_or_else(|| if duration > 0 { "200" } else { "304" }.to_owned());
+    let call = ctx.records.telephony.active.remove(index);
+
+    // What this call created now belongs to whoever finished it.
+    if let Some(lead_id) = call.created_lead {
+        let id = lead_id.to_string();
+        if let Some(lead) =
+            ctx.records.leads.iter_mut().find(|l| l.get("ID").and_then(Value::as_str) == Some(id.as_str()))
+        {
+            lead.insert("ASSIGNED_BY_ID".into(), json!(user_id));
+        }
+    }
+    let activity_id = call.entity.map(|(kind, owner)| {
+        let id = ctx.records.telephony.new_id();
+        let activity = activity(ctx, id, &call, kind, owner, &user_id, duration, &status_code);
+        ctx.records.telephony.activities.push(activity);
+        id
+    });
+    let stat_id = ctx.records.telephony.stats.len() + 1;
+    let mut row = json!({
+        "CALL_ID": call.call_id,
+        "EXTERNAL_CALL_ID": if call.external_id.is_empty() { Value::Null } else { json!(call.external_id) },
+        "PORTAL_USER_ID": user_id.parse::<u64>().unwrap_or(0),
+        "PHONE_NUMBER": call.phone.trim_start_matches('+'),
+        "PORTAL_NUMBER": if call.line.is_empty() { "REST_APP:".to_owned() } else { call.line.clone() },
+        "INCOMING": call.kind.to_string(),
+        "CALL_DURATION": duration,
+        "CALL_START_DATE": {},
+        "CALL_STATUS": i32::from(duration > 0),
+        "CALL_VOTE": int_param(p, "VOTE").unwrap_or(0),
+        "COST": 0,
+        "COST_CURRENCY": str_param(p, "COST_CURRENCY").unwrap_or_default(),
+        "CALL_FAILED_CODE": status_code,
+        "CALL_FAILED_REASON": str_param(p, "FAILED_REASON").unwrap_or_default(),
+        "REST_APP_ID": Value::Null,
+        "REST_APP_NAME": false,
+        "CRM_ACTIVITY_ID": activity_id,
+        "COMMENT": Value::Null,
+    });
+    if let (Some((kind, id)), Some(obj)) = (call.entity, row.as_object_mut()) {
+        obj.insert("CRM_ENTITY_TYPE".into(), json!(kind));
+        obj.insert("CRM_ENTITY_ID".into(), json!(id));
+    }
+    if let Some(obj) = row.as_object_mut() {
+        obj.insert("ID".into(), json!(stat_id));
+    }
+    let row = row.as_object().cloned().unwrap_or_default();
+    ctx.records.telephony.stats.push(row.clone());
+    Ok(Answer::of(Value::Object(row)))
+}
+
+/// The call activity `finish` leaves on the bound entity.
+#[allow(clippy::too_many_arguments)]
+fn activity(
+    ctx: &Ctx<'_>,
+    id: u64,
+    call: &ActiveCall,
+    kind: &str,
+    owner: u64,
+    user_id: &str,
+    duration: i64,
+    status_code: &str,
+) -> Map<String, Value> {
+    let incoming = matches!(call.kind, 2 | 3);
+    let now = ctx.now_iso();
+    let subject = if incoming {
+        format!("Входящий звонок {}", call.phone)
+    } else {
+        format!("Исходящий звонок {}", call.phone)
+    };
+    json!({
+        "ID": id.to_string(),
+        "OWNER_ID": owner.to_string(),
+        "OWNER_TYPE_ID": owner_type_id(kind).to_string(),
+        "TYPE_ID": "2",
+        "PROVIDER_ID": "VOXIMPLANT_CALL",
+        "PROVIDER_TYPE_ID": "CALL",
+        "ORIGIN_ID": format!("VI_{}", call.call_id),
+        "SUBJECT": subject,
+        "DIRECTION": if incoming { "1" } else { "2" },
+        "COMPLETED": "Y",
+        "STATUS": "2",
+        "RESPONSIBLE_ID": user_id,
+        "AUTHOR_ID": user_id,
+        "EDITOR_ID": user_id,
+        "START_TIME": call.start_iso,
+        "END_TIME": now,
+        "DEADLINE": now,
+        "CREATED": now,
+        "LAST_UPDATED": now,
+        "DESCRIPTION": format!("Длительность: {duration} с, статус: {status_code}"),
+        "DESCRIPTION_TYPE": "1",
+        "SETTINGS": [],
+        "PROVIDER_PARAMS": [],
+        "FILES": [],
+    })
+    .as_object()
+    .cloned()
+    .unwrap_or_default()
+}
+
+pub(super) fn attach_record(ctx: &mut Ctx<'_>, p: &Map<String, Value>) -> Result<Answer, B24Error> {
+    let call_id = str_param(p, "CALL_ID").unwrap_or_default();
+    let finished =
+        ctx.records.telephony.stats.iter().any(|s| s.get("CALL_ID").and_then(Value::as_str) == Some(call_id.as_str()));
+    if !finished {
+        return Err(B24Error::legacy("Call is not found in the statistic table. Looks like it is not finished yet."));
+    }
+    let url = str_param(p, "RECORD_URL");
+    let filename = str_param(p, "FILENAME");
+    let content = str_param(p, "FILE_CONTENT");
+    let name = match (&url, &filename, &content) {
+        (Some(url), _, _) => {
+            filename.clone().unwrap_or_else(|| url.rsplit('/').next().unwrap_or("record.mp3").to_owned())
+        }
+        (None, Some(name), Some(content)) => {
+            if !is_base64(content) {
+                return Err(B24Error::legacy("File content is not properly encoded. Base64 encoding is expected."));
+            }
+            name.clone()
+        }
+        (None, Some(_), None) => {
+            // Mode 3 (an upload URL for a multipart POST) is not served yet.
+            return Err(B24Error::legacy("File content is empty."));
+        }
+        (None, None, _) => {
+            return Err(B24Error::legacy(
+                "Required parameters are not set. Request should contain or URL or FILENAME parameter",
+            ));
+        }
+    };
+    let lower = name.to_ascii_lowercase();
+    if !(lower.ends_with(".mp3") || lower.ends_with(".wav")) {
+        return Err(B24Error::legacy("Wrong file extension. Only wav and mp3 are allowed"));
+    }
+    let file_id = ctx.records.telephony.new_id();
+    let origin = format!("VI_{call_id}");
+    if let Some(activity) = ctx
+        .records
+        .telephony
+        .activities
+        .iter_mut()
+        .find(|a| a.get("ORIGIN_ID").and_then(Value::as_str) == Some(origin.as_str()))
+    {
+        // Calling again replaces the previous record.
+        activity.insert("FILES".into(), json!([{"id": file_id, "url": url.clone().unwrap_or_else(|| name.clone())}]));
+    }
+    Ok(Answer::of(json!({ "FILE_ID": file_id })))
+}
+
+fn is_base64(text: &str) -> bool {
+    let body = text.trim_end_matches('=');
+    !text.is_empty()
+        && text.len() % 4 == 0
+        && text.len() - body.len() <= 2
+        && body.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/')
+}
+
+pub(super) fn search_crm_entities(ctx: &mut Ctx<'_>, p: &Map<String, Value>) -> Result<Answer, B24Error> {
+    let phone = str_param(p, "PHONE_NUMBER").ok_or_else(|| B24Error::legacy("PHONE_NUMBER is empty"))?;
+    let world = ctx.portal.world();
+    let mut found = records_with_phone(ctx.records, world, &phone);
+    // Contacts, then leads, then companies.
+    found.sort_by_key(|(kind, _)| match *kind {
+        "CONTACT" => 0,
+        "LEAD" => 1,
+        _ => 2,
+    });
+    let items: Vec<Value> = found
+        .into_iter()
+        .map(|(kind, r)| {
+            let assigned = r.get("ASSIGNED_BY_ID").and_then(Value::as_str).unwrap_or("");
+            let user = ctx.records.users.iter().find(|u| u.get("ID").and_then(Value::as_str) == Some(assigned));
+            let field = |name: &str| user.and_then(|u| u.get(name)).cloned().filter(|v| v != "").unwrap_or(Value::Null);
+            let name = match r.get("TITLE").and_then(Value::as_str).filter(|_| kind == "COMPANY") {
+                Some(title) => title.to_owned(),
+                None => [r.get("NAME"), r.get("LAST_NAME")]
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                    .filter(|s| !s.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            };
+            json!({
+                "CRM_ENTITY_TYPE": kind,
+                "CRM_ENTITY_ID": id_of(r),
+                "ASSIGNED_BY_ID": assigned.parse::<u64>().unwrap_or(0),
+                "NAME": name,
+                "ASSIGNED_BY": {
+                    "ID": assigned,
+                    "TIMEMAN_STATUS": "UNAVAILABLE",
+                    "USER_PHONE_INNER": field("UF_PHONE_INNER"),
+                    "WORK_PHONE": field("WORK_PHONE"),
+                    "PERSONAL_PHONE": field("PERSONAL_PHONE"),
+                    "PERSONAL_MOBILE": field("PERSONAL_MOBILE"),
+                },
+            })
+        })
+        .collect();
+    Ok(Answer::of(Value::Array(items)))
+}
+
+pub(super) fn activity_get(ctx: &mut Ctx<'_>, p: &Map<String, Value>) -> Result<Answer, B24Error> {
+    let id = str_param(p, "id").unwrap_or_default();
+    ctx.records
+        .telephony
+        .activities
+        .iter()
+        .find(|a| a.get("ID").and_then(Value::as_str) == Some(id.as_str()))
+        .map(|a| Answer::of(Value::Object(a.clone())))
+        .ok_or_else(|| B24Error::legacy("Activity is not found"))
+}
+
+pub(super) fn activity_list(ctx: &mut Ctx<'_>, p: &Map<String, Value>) -> Result<Answer, B24Error> {
+    use super::query::{matches, order_of, page, sort, start_of};
+    let filter: Map<String, Value> = match params::get(p, "filter") {
+        Some(Value::Object(f)) => f.iter().map(|(k, v)| (k.to_ascii_uppercase(), v.clone())).collect(),
+        _ => Map::new(),
+    };
+    let mut rows: Vec<&Map<String, Value>> =
+        ctx.records.telephony.activities.iter().filter(|a| matches(a, &filter)).collect();
+    let mut order = order_of(params::get(p, "order"));
+    if order.is_empty() {
+        order.push(("START_TIME".into(), false));
+    }
+    sort(&mut rows, &order);
+    let page = page(rows, start_of(params::get(p, "start")));
+    Ok(Answer {
+        result: Value::Array(page.rows.into_iter().map(|r| Value::Object(r.clone())).collect()),
+        total: Some(page.total.unwrap_or(0)),
+        next: page.next,
+    })
+}

@@ -1,0 +1,245 @@
+//! The external-call lifecycle on the fake Bitrix24, through `Portal::call`
+//! (the same dispatch the HTTP routes use), with a clock the test moves.
+
+use callfull_crm::bitrix24::{Auth, B24Error, Portal};
+use callfull_world::World;
+use serde_json::{Map, Value, json};
+
+const T0: i64 = 1_794_899_703_000_000;
+
+struct Fixture {
+    portal: Portal,
+    world: World,
+}
+
+impl Fixture {
+    fn new() -> Self {
+        Fixture { portal: Portal::new(World::from_seed(11)), world: World::from_seed(11) }
+    }
+
+    fn call(&self, method: &str, params: Value, at: i64) -> Result<Value, B24Error> {
+        let path = self.portal.webhook_path();
+        let parts: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+        let auth = Auth::Webhook { user: parts[1], code: parts[2] };
+        let params: Map<String, Value> = params.as_object().cloned().unwrap_or_default();
+        self.portal.call(&auth, method, &params, at).map(|a| a.result)
+    }
+
+    fn ok(&self, method: &str, params: Value, at: i64) -> Value {
+        self.call(method, params, at).unwrap_or_else(|e| panic!("{method}: {e:?}"))
+    }
+}
+
+#[test]
+fn an_answered_incoming_call_from_a_known_contact() {
+    let f = Fixture::new();
+    let contact = &f.world.contacts[2];
+    let employee = &f.world.employees[4];
+    let registered = f.ok(
+        "telephony.externalcall.register",
+        json!({"USER_PHONE_INNER": employee.extension, "PHONE_NUMBER": contact.phones[0], "TYPE": 2,
+               "LINE_NUMBER": "+74952250101", "EXTERNAL_CALL_ID": "1794899703.1840", "CRM_CREATE": 1}),
+        T0,
+    );
+    let call_id = registered["CALL_ID"].as_str().unwrap().to_owned();
+    assert!(
+        call_id.starts_with("externalCall.") && call_id.ends_with(".1794899703") && call_id.len() == 13 + 32 + 11,
+        "{call_id}"
+    );
+    assert_eq!(registered["CRM_ENTITY_TYPE"], "CONTACT");
+    assert_eq!(registered["CRM_ENTITY_ID"], json!(contact.b24_id));
+    assert_eq!(
+        (registered["CRM_CREATED_LEAD"].clone(), registered["CRM_CREATED_ENTITIES"].clone()),
+        (Value::Null, json!([]))
+    );
+
+    assert_eq!(f.ok("telephony.externalcall.show", json!({"CALL_ID": call_id}), T0), json!(true));
+    let user_id = employee.b24_id.to_string();
+    let finished = f.ok(
+        "telephony.externalcall.finish",
+        json!({"CALL_ID": call_id, "USER_ID": user_id, "DURATION": 95, "STATUS_CODE": "200"}),
+        T0 + 100_000_000,
+    );
+    assert_eq!((finished["CALL_FAILED_CODE"].as_str(), finished["CALL_STATUS"].as_i64()), (Some("200"), Some(1)));
+    assert_eq!((finished["CRM_ENTITY_TYPE"].as_str(), finished["INCOMING"].as_str()), (Some("CONTACT"), Some("2")));
+    let activity_id = finished["CRM_ACTIVITY_ID"].as_u64().unwrap();
+
+    // The call is gone: show answers false, a second finish is refused.
+    assert_eq!(f.ok("telephony.externalcall.hide", json!({"CALL_ID": call_id}), T0), json!(false));
+    let again =
+        f.call("telephony.externalcall.finish", json!({"CALL_ID": call_id, "USER_ID": user_id}), T0).unwrap_err();
+    assert_eq!(
+        (again.status, again.code, again.description.as_str()),
+        (400, "", "Call is not found (call should be registered prior to finishing")
+    );
+
+    let activity = f.ok("crm.activity.get", json!({"id": activity_id}), T0);
+    assert_eq!((activity["OWNER_TYPE_ID"].as_str(), activity["DIRECTION"].as_str()), (Some("3"), Some("1")));
+    assert_eq!(activity["ORIGIN_ID"], format!("VI_{call_id}"));
+
+    let record = f.ok(
+        "telephony.externalCall.attachRecord",
+        json!({"CALL_ID": call_id, "FILENAME": "call.mp3", "FILE_CONTENT": "SUQzBAAAAAAA"}),
+        T0,
+    );
+    assert!(record["FILE_ID"].as_u64().is_some());
+    let listed = f.ok("crm.activity.list", json!({"filter": {"ORIGIN_ID": format!("VI_{call_id}")}}), T0);
+    assert_eq!(listed[0]["FILES"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn an_unknown_caller_gets_a_lead_that_the_finishing_user_owns() {
+    let f = Fixture::new();
+    let first = &f.world.employees[0];
+    let second = &f.world.employees[1];
+    let registered = f.ok(
+        "telephony.externalcall.register",
+        json!({"USER_ID": first.b24_id, "PHONE_NUMBER": "+7 (999) 000-11-22", "TYPE": "2", "CRM_CREATE": "1"}),
+        T0,
+    );
+    let lead_id = registered["CRM_CREATED_LEAD"].as_u64().unwrap();
+    assert_eq!(registered["CRM_CREATED_ENTITIES"], json!([{"ENTITY_TYPE": "LEAD", "ENTITY_ID": lead_id}]));
+    assert_eq!(registered["CRM_ENTITY_TYPE"], "LEAD");
+    let lead = f.ok("crm.lead.get", json!({"id": lead_id}), T0);
+    assert_eq!(lead["TITLE"], "+79990001122 - Входящий звонок");
+    assert_eq!(lead["ASSIGNED_BY_ID"], first.b24_id.to_string());
+
+    let call_id = registered["CALL_ID"].as_str().unwrap();
+    let finished =
+        f.ok("telephony.externalcall.finish", json!({"CALL_ID": call_id, "USER_ID": second.b24_id}), T0 + 30_000_000);
+    assert_eq!(
+        (finished["CALL_FAILED_CODE"].as_str(), finished["CALL_STATUS"].as_i64()),
+        (Some("304"), Some(0)),
+        "no duration: missed"
+    );
+    let lead = f.ok("crm.lead.get", json!({"id": lead_id}), T0);
+    assert_eq!(lead["ASSIGNED_BY_ID"], second.b24_id.to_string(), "created by this call: reassigned");
+    let dup = f.ok("crm.duplicate.findbycomm", json!({"type": "PHONE", "values": ["89990001122"]}), T0);
+    assert_eq!(dup, json!({"LEAD": [lead_id]}));
+}
+
+#[test]
+fn the_same_unfinished_call_within_thirty_minutes_keeps_its_call_id() {
+    let f = Fixture::new();
+    let e = &f.world.employees[2];
+    let params = json!({"USER_ID": e.b24_id, "PHONE_NUMBER": "+79990001133", "TYPE": 2, "EXTERNAL_CALL_ID": "1.1"});
+    let a = f.ok("telephony.externalcall.register", params.clone(), T0);
+    let b = f.ok("telephony.externalcall.register", params.clone(), T0 + 29 * 60 * 1_000_000);
+    assert_eq!(a["CALL_ID"], b["CALL_ID"]);
+    let c = f.ok("telephony.externalcall.register", params.clone(), T0 + 31 * 60 * 1_000_000);
+    assert_ne!(a["CALL_ID"], c["CALL_ID"], "older than 30 minutes: a new call");
+    let other = f.ok(
+        "telephony.externalcall.register",
+        json!({"USER_ID": e.b24_id, "PHONE_NUMBER": "+79990001133", "TYPE": 2, "EXTERNAL_CALL_ID": "1.2"}),
+        T0,
+    );
+    assert_ne!(a["CALL_ID"], other["CALL_ID"], "another EXTERNAL_CALL_ID: another call");
+}
+
+#[test]
+fn a_call_to_an_extension_is_internal_and_never_creates_a_lead() {
+    let f = Fixture::new();
+    let (a, b) = (&f.world.employees[0], &f.world.employees[1]);
+    let r = f.ok(
+        "telephony.externalcall.register",
+        json!({"USER_ID": a.b24_id, "PHONE_NUMBER": b.extension, "TYPE": 1, "CRM_CREATE": 1}),
+        T0,
+    );
+    assert_eq!((r["CRM_ENTITY_TYPE"].as_str(), r["CRM_CREATED_LEAD"].clone()), (Some(""), Value::Null));
+    let finished = f.ok(
+        "telephony.externalcall.finish",
+        json!({"CALL_ID": r["CALL_ID"], "USER_ID": a.b24_id, "DURATION": 10}),
+        T0,
+    );
+    assert_eq!(finished["CRM_ACTIVITY_ID"], Value::Null);
+    assert!(finished.get("CRM_ENTITY_TYPE").is_none());
+}
+
+#[test]
+fn register_and_finish_refuse_bad_parameters_with_the_vendor_texts() {
+    let f = Fixture::new();
+    let e = &f.world.employees[0];
+    let cases = [
+        (json!({"PHONE_NUMBER": "+79990001122", "TYPE": 2}), "USER_ID or USER_PHONE_INNER should be set"),
+        (json!({"USER_ID": 999_999, "PHONE_NUMBER": "+79990001122", "TYPE": 2}), "User is not found or is not active"),
+        (json!({"USER_ID": e.b24_id, "PHONE_NUMBER": "abc", "TYPE": 2}), "Unsupported phone number format"),
+        (json!({"USER_ID": e.b24_id, "PHONE_NUMBER": "+79990001122", "TYPE": 9}), "Unknown TYPE"),
+        (
+            json!({"USER_ID": e.b24_id, "PHONE_NUMBER": "+79990001122", "TYPE": 2, "CALL_START_DATE": "2026-11-17 10:00:00"}),
+            "CALL_START_DATE should be in the ISO-8601 format",
+        ),
+    ];
+    for (params, text) in cases {
+        let err = f.call("telephony.externalcall.register", params, T0).unwrap_err();
+        assert_eq!((err.status, err.code, err.description.as_str()), (400, "", text));
+    }
+    let ok = f.ok(
+        "telephony.externalcall.register",
+        json!({"USER_ID": e.b24_id, "PHONE_NUMBER": "+79990001122", "TYPE": 2,
+                                                             "CALL_START_DATE": "2026-11-17T10:00:00+03:00"}),
+        T0,
+    );
+    assert!(ok["CALL_ID"].is_string());
+    let err = f.call("telephony.externalcall.finish", json!({"CALL_ID": 5, "USER_ID": e.b24_id}), T0).unwrap_err();
+    assert_eq!((err.code, err.description.as_str()), ("INVALID_ARGUMENT", "CALL_ID must be a string"));
+    let err = f
+        .call(
+            "telephony.externalCall.attachRecord",
+            json!({"CALL_ID": ok["CALL_ID"], "FILENAME": "a.mp3", "FILE_CONTENT": "AAAA"}),
+            T0,
+        )
+        .unwrap_err();
+    assert_eq!(err.description, "Call is not found in the statistic table. Looks like it is not finished yet.");
+}
+
+#[test]
+fn search_crm_entities_finds_a_client_and_its_responsible() {
+    let f = Fixture::new();
+    let contact = &f.world.contacts[5];
+    let found = f.ok("telephony.externalCall.searchCrmEntities", json!({"PHONE_NUMBER": contact.phones[0]}), T0);
+    assert_eq!(found[0]["CRM_ENTITY_TYPE"], "CONTACT");
+    assert_eq!(found[0]["CRM_ENTITY_ID"], json!(contact.b24_id));
+    assert!(found[0]["ASSIGNED_BY_ID"].is_u64() && found[0]["ASSIGNED_BY"]["ID"].is_string());
+    assert_eq!(
+        f.ok("telephony.externalCall.searchCrmEntities", json!({"PHONE_NUMBER": "+70000000000"}), T0),
+        json!([])
+    );
+}
+
+#[test]
+fn concurrent_clients_register_and_finish_every_call_exactly_once() {
+    let f = std::sync::Arc::new(Fixture::new());
+    let threads: Vec<_> = (0..8)
+        .map(|t| {
+            let f = f.clone();
+            std::thread::spawn(move || {
+                let e = &f.world.employees[t % f.world.employees.len()];
+                for i in 0..50 {
+                    let phone = format!("+7999{t:03}{i:04}");
+                    let r = f.ok(
+                        "telephony.externalcall.register",
+                        json!({"USER_ID": e.b24_id, "PHONE_NUMBER": phone, "TYPE": 2,
+                                                                           "EXTERNAL_CALL_ID": format!("{t}.{i}")}),
+                        T0,
+                    );
+                    f.ok(
+                        "telephony.externalcall.finish",
+                        json!({"CALL_ID": r["CALL_ID"], "USER_ID": e.b24_id, "DURATION": 1}),
+                        T0,
+                    );
+                    assert!(
+                        f.call(
+                            "telephony.externalcall.finish",
+                            json!({"CALL_ID": r["CALL_ID"], "USER_ID": e.b24_id}),
+                            T0
+                        )
+                        .is_err()
+                    );
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+}
