@@ -266,4 +266,8 @@ pub struct ServeArgs {
     /// World settings (TOML); default: the built-in world.
     #[arg(long, value_name = "FILE")]
     pub world: Option<PathBuf>,
+
+    /// Turn Bitrix24's leaky-bucket rate limit off (on by default: 50 burst, 2/s).
+    #[arg(long)]
+    pub no_rate_limit: bool,
 }

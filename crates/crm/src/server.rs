@@ -221,10 +221,15 @@ pub async fn spawn(
     world: callfull_world::World,
     addr: SocketAddr,
     clock: Arc<dyn Clock>,
+    options: crate::bitrix24::PortalOptions,
 ) -> std::io::Result<CrmServer> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
-    let shared = Shared { bitrix24: Arc::new(Portal::new(world)), clock, base_url: Arc::new(format!("http://{addr}")) };
+    let shared = Shared {
+        bitrix24: Arc::new(Portal::with_options(world, options)),
+        clock,
+        base_url: Arc::new(format!("http://{addr}")),
+    };
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let server = warp::serve(routes(shared.clone())).incoming(listener).graceful(async {
         let _ = rx.await;

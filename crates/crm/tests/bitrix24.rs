@@ -164,9 +164,14 @@ async fn admin_info_names_the_urls_and_credentials() {
 #[tokio::test]
 async fn spawn_serves_on_an_ephemeral_port_until_dropped() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let server = callfull_crm::spawn(World::from_seed(7), "127.0.0.1:0".parse().unwrap(), Arc::new(ManualClock::at(0)))
-        .await
-        .unwrap();
+    let server = callfull_crm::spawn(
+        World::from_seed(7),
+        "127.0.0.1:0".parse().unwrap(),
+        Arc::new(ManualClock::at(0)),
+        Default::default(),
+    )
+    .await
+    .unwrap();
     let addr = server.addr();
     let path = format!("{}user.current.json", server.bitrix24().webhook_path());
     let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
@@ -177,4 +182,57 @@ async fn spawn_serves_on_an_ephemeral_port_until_dropped() {
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     assert!(response.contains("\"result\":{"), "{response}");
     drop(server);
+}
+
+#[tokio::test]
+async fn batch_runs_commands_in_order_with_references_and_keeps_sub_errors_inside() {
+    let s = shared();
+    let world = World::from_seed(7);
+    let ext = &world.employees[3].extension;
+    let body = json!({"halt": 0, "cmd": {
+        "me": format!("user.get?FILTER[UF_PHONE_INNER]={ext}"),
+        "same": "user.get?ID=$result[me][0][ID]",
+        "bad": "crm.contact.get?id=999999",
+        "deep": "batch?cmd[x]=user.current",
+    }});
+    let (status, body) =
+        call(&s, "POST", &hook(&s, "batch"), Some("application/json"), body.to_string().as_bytes()).await;
+    assert_eq!(status, 200);
+    let r = &body["result"];
+    assert_eq!(r["result"]["same"][0]["UF_PHONE_INNER"], json!(ext));
+    assert_eq!(r["result_total"]["me"], 1);
+    assert_eq!(r["result_error"]["bad"], json!({"error": "", "error_description": "Not found"}));
+    assert_eq!(r["result_error"]["deep"]["error"], "ERROR_BATCH_METHOD_NOT_ALLOWED");
+    assert_eq!(r["result_next"], json!([]), "an empty map prints as PHP's []");
+
+    let halted = json!({"halt": 1, "cmd": ["crm.lead.get?id=0", "user.current"]});
+    let (_, body) = call(&s, "POST", &hook(&s, "batch"), Some("application/json"), halted.to_string().as_bytes()).await;
+    assert_eq!(
+        (body["result"]["result"].clone(), body["result"]["result_error"].as_object().map(|e| e.len())),
+        (json!([]), Some(1))
+    );
+
+    let many: Vec<String> = (0..51).map(|_| "user.current".to_owned()).collect();
+    let (status, body) =
+        call(&s, "POST", &hook(&s, "batch"), Some("application/json"), json!({"cmd": many}).to_string().as_bytes())
+            .await;
+    assert_eq!((status, body["error"].as_str()), (400, Some("ERROR_BATCH_LENGTH_EXCEEDED")));
+}
+
+#[tokio::test]
+async fn the_leaky_bucket_refuses_the_fifty_first_request_in_a_burst_and_drains_at_two_per_second() {
+    let clock = Arc::new(ManualClock::at(1_000_000_000_000));
+    let s = Shared { clock: clock.clone(), ..shared() };
+    for _ in 0..50 {
+        assert_eq!(call(&s, "GET", &hook(&s, "user.current"), None, b"").await.0, 200);
+    }
+    let (status, body) = call(&s, "GET", &hook(&s, "user.current"), None, b"").await;
+    assert_eq!(
+        (status, body),
+        (503, json!({"error": "QUERY_LIMIT_EXCEEDED", "error_description": "Too many requests"}))
+    );
+    clock.advance(1_000_000);
+    assert_eq!(call(&s, "GET", &hook(&s, "user.current"), None, b"").await.0, 200);
+    assert_eq!(call(&s, "GET", &hook(&s, "user.current"), None, b"").await.0, 200);
+    assert_eq!(call(&s, "GET", &hook(&s, "user.current"), None, b"").await.0, 503, "two drained in a second");
 }

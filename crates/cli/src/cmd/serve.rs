@@ -20,7 +20,10 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
         let addr = SocketAddr::new(args.host, args.port);
-        let server = callfull_crm::spawn(world, addr, Arc::new(SystemClock))
+        let options = callfull_crm::bitrix24::PortalOptions {
+            rate_limit: (!args.no_rate_limit).then(callfull_crm::bitrix24::RateLimit::default),
+        };
+        let server = callfull_crm::spawn(world, addr, Arc::new(SystemClock), options)
             .await
             .with_context(|| format!("cannot listen on {addr}"))?;
         let mut out = std::io::stdout().lock();

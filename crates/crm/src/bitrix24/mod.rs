@@ -7,6 +7,7 @@
 //! `crm.activity.{get,list}` and the external-call lifecycle
 //! (`telephony.externalcall.register/show/hide/finish/attachRecord/searchCrmEntities`).
 
+mod batch;
 mod crm;
 mod error;
 pub mod query;
@@ -69,18 +70,61 @@ pub struct Records {
     pub telephony: telephony::Telephony,
 }
 
+/// The leaky bucket of `bitrix24-rest.md` §1.7: each request adds 1, the
+/// level drains by `drain_per_sec`, and a request that finds it above `burst`
+/// gets 503 `QUERY_LIMIT_EXCEEDED`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RateLimit {
+    /// X: the level above which requests are refused (50 on standard plans).
+    pub burst: f64,
+    /// Y: how much drains per second (2 on standard plans).
+    pub drain_per_sec: f64,
+}
+
+impl Default for RateLimit {
+    fn default() -> Self {
+        RateLimit { burst: 50.0, drain_per_sec: 2.0 }
+    }
+}
+
+/// How a portal behaves.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PortalOptions {
+    /// The rate limit, `None` for none (default: standard plan, 50 burst, 2/s).
+    pub rate_limit: Option<RateLimit>,
+}
+
+impl Default for PortalOptions {
+    fn default() -> Self {
+        PortalOptions { rate_limit: Some(RateLimit::default()) }
+    }
+}
+
+#[derive(Debug, Default)]
+struct Bucket {
+    level: f64,
+    last_micros: i64,
+}
+
 /// A fake Bitrix24 portal seeded from a world.
 pub struct Portal {
     world: World,
     webhook_user: String,
     webhook_code: String,
     access_token: String,
+    options: PortalOptions,
+    bucket: Mutex<Bucket>,
     records: Mutex<Records>,
 }
 
 impl Portal {
-    /// The portal of `world`: its users and CRM records as the REST API returns them.
+    /// The portal of `world` with the default options (rate limit on).
     pub fn new(world: World) -> Self {
+        Portal::with_options(world, PortalOptions::default())
+    }
+
+    /// The portal of `world`: its users and CRM records as the REST API returns them.
+    pub fn with_options(world: World, options: PortalOptions) -> Self {
         let records = Records {
             users: world.employees.iter().map(|e| world.bitrix24_user_object(e)).collect(),
             contacts: world
@@ -103,7 +147,15 @@ impl Portal {
         let webhook_user = world.employees.first().map_or(1, |e| e.b24_id).to_string();
         let webhook_code = token(world.seed, 0xB24, 16);
         let access_token = token(world.seed, 0x0A07, 32);
-        Portal { world, webhook_user, webhook_code, access_token, records: Mutex::new(records) }
+        Portal {
+            world,
+            webhook_user,
+            webhook_code,
+            access_token,
+            options,
+            bucket: Mutex::new(Bucket::default()),
+            records: Mutex::new(records),
+        }
     }
 
     /// The world it was seeded from.
@@ -132,7 +184,8 @@ impl Portal {
     }
 
     /// Runs `method` (any case, with or without `.json`) for a caller at
-    /// `now_micros` (the server clock).
+    /// `now_micros` (the server clock): the rate limit, authentication, then
+    /// the method (`batch` runs its commands one by one).
     pub fn call(
         &self,
         auth: &Auth<'_>,
@@ -140,15 +193,36 @@ impl Portal {
         params: &Map<String, Value>,
         now_micros: i64,
     ) -> Result<Answer, B24Error> {
-        let method = method.trim_end_matches('/').to_ascii_lowercase();
-        let method = method.strip_suffix(".json").unwrap_or(&method);
+        self.take_from_bucket(now_micros)?;
         self.check_auth(auth)?;
+        let method = normalize_method(method);
+        if method == "batch" {
+            return batch::run(self, params, now_micros);
+        }
+        self.dispatch(&method, params, now_micros)
+    }
+
+    /// One method, authenticated and within the limit already.
+    fn dispatch(&self, method: &str, params: &Map<String, Value>, now_micros: i64) -> Result<Answer, B24Error> {
         let handler = METHODS.iter().find(|(name, _)| *name == method).map(|(_, h)| *h);
         let Some(handler) = handler else { return Err(B24Error::method_not_found()) };
         // A handler either finishes its change or returns an error before
         // making one, so a poisoned lock still guards consistent state.
         let mut records = self.records.lock().unwrap_or_else(|e| e.into_inner());
         handler(&mut Ctx { portal: self, records: &mut records, now_micros }, params)
+    }
+
+    fn take_from_bucket(&self, now_micros: i64) -> Result<(), B24Error> {
+        let Some(limit) = self.options.rate_limit else { return Ok(()) };
+        let mut bucket = self.bucket.lock().unwrap_or_else(|e| e.into_inner());
+        let elapsed = (now_micros - bucket.last_micros).max(0) as f64 / 1e6;
+        bucket.level = (bucket.level - elapsed * limit.drain_per_sec).max(0.0);
+        bucket.last_micros = now_micros;
+        if bucket.level >= limit.burst {
+            return Err(B24Error::new(503, "QUERY_LIMIT_EXCEEDED", "Too many requests"));
+        }
+        bucket.level += 1.0;
+        Ok(())
     }
 
     /// The success envelope: `result`, `total`, `next`, `time`.
@@ -166,7 +240,7 @@ impl Portal {
         Value::Object(body)
     }
 
-    fn time_block(&self, start: i64, finish: i64) -> Value {
+    pub(crate) fn time_block(&self, start: i64, finish: i64) -> Value {
         let secs = |m: i64| m as f64 / 1e6;
         let iso = |m: i64| {
             self.world.bitrix24_time(callfull_model::DateTime::from_unix(
@@ -183,6 +257,12 @@ impl Portal {
             "date_finish": iso(finish),
         })
     }
+}
+
+/// `telephony.externalCall.register.json/` → `telephony.externalcall.register`.
+fn normalize_method(method: &str) -> String {
+    let method = method.trim_end_matches('/').to_ascii_lowercase();
+    method.strip_suffix(".json").map(str::to_owned).unwrap_or(method)
 }
 
 /// A lowercase alphanumeric token of `len` characters from the seed.
