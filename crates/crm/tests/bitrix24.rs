@@ -236,3 +236,60 @@ async fn the_leaky_bucket_refuses_the_fifty_first_request_in_a_burst_and_drains_
     assert_eq!(call(&s, "GET", &hook(&s, "user.current"), None, b"").await.0, 200);
     assert_eq!(call(&s, "GET", &hook(&s, "user.current"), None, b"").await.0, 503, "two drained in a second");
 }
+
+#[tokio::test]
+async fn crm_add_and_update_change_what_lookups_return() {
+    let s = shared();
+    let form = "fields[NAME]=%D0%98%D0%B2%D0%B0%D0%BD&fields[LAST_NAME]=Test&fields[PHONE][0][VALUE]=%2B79990004455&fields[PHONE][0][VALUE_TYPE]=MOBILE";
+    let (status, body) =
+        call(&s, "POST", &hook(&s, "crm.contact.add"), Some("application/x-www-form-urlencoded"), form.as_bytes())
+            .await;
+    assert_eq!(status, 200);
+    let id = body["result"].as_u64().expect("add answers the new ID as an int");
+
+    let (_, got) = call(&s, "GET", &format!("{}?id={id}", hook(&s, "crm.contact.get")), None, b"").await;
+    let contact = &got["result"];
+    assert_eq!((contact["NAME"].as_str(), contact["HAS_PHONE"].as_str()), (Some("Иван"), Some("Y")));
+    let phone = &contact["PHONE"][0];
+    assert_eq!(
+        (phone["VALUE"].as_str(), phone["VALUE_TYPE"].as_str(), phone["TYPE_ID"].as_str()),
+        (Some("+79990004455"), Some("MOBILE"), Some("PHONE"))
+    );
+    assert!(phone["ID"].is_string());
+
+    let find = json!({"type": "PHONE", "values": ["8 999 000-44-55"]}).to_string();
+    let (_, dup) =
+        call(&s, "POST", &hook(&s, "crm.duplicate.findbycomm"), Some("application/json"), find.as_bytes()).await;
+    assert_eq!(dup["result"]["CONTACT"], json!([id]));
+
+    let update =
+        json!({"id": id, "fields": {"ASSIGNED_BY_ID": 5, "PHONE": [{"ID": phone["ID"], "VALUE": ""}]}}).to_string();
+    let (status, body) =
+        call(&s, "POST", &hook(&s, "crm.contact.update"), Some("application/json"), update.as_bytes()).await;
+    assert_eq!((status, body["result"].clone()), (200, json!(true)));
+    let (_, got) = call(&s, "GET", &format!("{}?id={id}", hook(&s, "crm.contact.get")), None, b"").await;
+    assert_eq!((got["result"]["ASSIGNED_BY_ID"].as_str(), got["result"]["HAS_PHONE"].as_str()), (Some("5"), Some("N")));
+    assert!(got["result"].get("PHONE").is_none(), "an emptied multi-field is absent");
+
+    let (status, body) =
+        call(&s, "POST", &hook(&s, "crm.lead.update"), Some("application/json"), br#"{"id": 999999, "fields": {}}"#)
+            .await;
+    assert_eq!((status, body["error_description"].as_str()), (400, Some("Not found")));
+    let (status, body) =
+        call(&s, "POST", &hook(&s, "crm.deal.add"), Some("application/json"), br#"{"fields": "x"}"#).await;
+    assert_eq!((status, body["error_description"].as_str()), (400, Some("Parameter 'fields' must be array.")));
+    let (_, deal) = call(
+        &s,
+        "POST",
+        &hook(&s, "crm.deal.add"),
+        Some("application/json"),
+        r#"{"fields": {"TITLE": "Поставка", "CONTACT_ID": 5}}"#.as_bytes(),
+    )
+    .await;
+    let (_, deals) = call(&s, "GET", &hook(&s, "crm.deal.list"), None, b"").await;
+    assert_eq!(
+        (deals["total"].as_u64(), deals["result"][0]["ID"].as_str()),
+        (Some(1), Some(deal["result"].to_string().as_str()))
+    );
+    assert_eq!(deals["result"][0]["STAGE_ID"], "NEW");
+}

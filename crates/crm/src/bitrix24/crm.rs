@@ -12,6 +12,7 @@ enum Kind {
     Contact,
     Company,
     Lead,
+    Deal,
 }
 
 impl Kind {
@@ -20,6 +21,40 @@ impl Kind {
             Kind::Contact => &r.contacts,
             Kind::Company => &r.companies,
             Kind::Lead => &r.leads,
+            Kind::Deal => &r.deals,
+        }
+    }
+
+    fn rows_mut(self, r: &mut Records) -> &mut Vec<Map<String, Value>> {
+        match self {
+            Kind::Contact => &mut r.contacts,
+            Kind::Company => &mut r.companies,
+            Kind::Lead => &mut r.leads,
+            Kind::Deal => &mut r.deals,
+        }
+    }
+
+    /// The fields `add` fills when the caller does not (deals have no multi-fields).
+    fn defaults(self) -> &'static [(&'static str, &'static str)] {
+        match self {
+            Kind::Contact => &[("TYPE_ID", "CLIENT"), ("SOURCE_ID", "CALL"), ("OPENED", "Y"), ("EXPORT", "Y")],
+            Kind::Company => &[("COMPANY_TYPE", "CUSTOMER"), ("OPENED", "Y"), ("IS_MY_COMPANY", "N")],
+            Kind::Lead => &[
+                ("STATUS_ID", "NEW"),
+                ("STATUS_SEMANTIC_ID", "P"),
+                ("OPENED", "Y"),
+                ("OPPORTUNITY", "0.00"),
+                ("CURRENCY_ID", "RUB"),
+            ],
+            Kind::Deal => &[
+                ("STAGE_ID", "NEW"),
+                ("STAGE_SEMANTIC_ID", "P"),
+                ("CATEGORY_ID", "0"),
+                ("CLOSED", "N"),
+                ("OPENED", "Y"),
+                ("OPPORTUNITY", "0.00"),
+                ("CURRENCY_ID", "RUB"),
+            ],
         }
     }
 }
@@ -103,6 +138,143 @@ pub(super) fn lead_get(ctx: &mut Ctx<'_>, p: &Map<String, Value>) -> Result<Answ
 }
 pub(super) fn lead_list(ctx: &mut Ctx<'_>, p: &Map<String, Value>) -> Result<Answer, B24Error> {
     list(ctx, Kind::Lead, p)
+}
+pub(super) fn deal_get(ctx: &mut Ctx<'_>, p: &Map<String, Value>) -> Result<Answer, B24Error> {
+    get(ctx, Kind::Deal, p)
+}
+pub(super) fn deal_list(ctx: &mut Ctx<'_>, p: &Map<String, Value>) -> Result<Answer, B24Error> {
+    list(ctx, Kind::Deal, p)
+}
+pub(super) fn contact_add(ctx: &mut Ctx<'_>, p: &Map<String, Value>) -> Result<Answer, B24Error> {
+    add(ctx, Kind::Contact, p)
+}
+pub(super) fn company_add(ctx: &mut Ctx<'_>, p: &Map<String, Value>) -> Result<Answer, B24Error> {
+    add(ctx, Kind::Company, p)
+}
+pub(super) fn lead_add(ctx: &mut Ctx<'_>, p: &Map<String, Value>) -> Result<Answer, B24Error> {
+    add(ctx, Kind::Lead, p)
+}
+pub(super) fn deal_add(ctx: &mut Ctx<'_>, p: &Map<String, Value>) -> Result<Answer, B24Error> {
+    add(ctx, Kind::Deal, p)
+}
+pub(super) fn contact_update(ctx: &mut Ctx<'_>, p: &Map<String, Value>) -> Result<Answer, B24Error> {
+    update(ctx, Kind::Contact, p)
+}
+pub(super) fn company_update(ctx: &mut Ctx<'_>, p: &Map<String, Value>) -> Result<Answer, B24Error> {
+    update(ctx, Kind::Company, p)
+}
+pub(super) fn lead_update(ctx: &mut Ctx<'_>, p: &Map<String, Value>) -> Result<Answer, B24Error> {
+    update(ctx, Kind::Lead, p)
+}
+pub(super) fn deal_update(ctx: &mut Ctx<'_>, p: &Map<String, Value>) -> Result<Answer, B24Error> {
+    update(ctx, Kind::Deal, p)
+}
+
+/// `fields` of an add or update: an object (a form's `fields[…]` is one too).
+fn fields_param(p: &Map<String, Value>) -> Result<Map<String, Value>, B24Error> {
+    match params::get(p, "fields") {
+        Some(Value::Object(f)) => Ok(f.iter().map(|(k, v)| (k.to_ascii_uppercase(), v.clone())).collect()),
+        _ => Err(B24Error::legacy("Parameter 'fields' must be array.")),
+    }
+}
+
+/// A value as Bitrix24 stores and prints it: scalars become strings.
+fn as_stored(value: &Value) -> Value {
+    match value {
+        Value::Number(n) => Value::String(n.to_string()),
+        Value::Bool(b) => Value::String(if *b { "Y" } else { "N" }.into()),
+        other => other.clone(),
+    }
+}
+
+/// Applies `fields` to `record`; multi-fields (`PHONE`, `EMAIL`, …) append
+/// items without an `ID`, change the item with that `ID`, and drop it when its
+/// `VALUE` is empty.
+fn apply(ctx: &mut Ctx<'_>, record: &mut Map<String, Value>, fields: Map<String, Value>) {
+    for (key, value) in fields {
+        if key == "ID" {
+            continue;
+        }
+        if MULTI_FIELDS.contains(&key.as_str()) {
+            let items = match &value {
+                Value::Array(items) => items.clone(),
+                Value::Object(map) => map.values().cloned().collect(),
+                _ => Vec::new(),
+            };
+            let mut current = record.get(&key).and_then(Value::as_array).cloned().unwrap_or_default();
+            for item in items.iter().filter_map(Value::as_object) {
+                let text = |k: &str| item.get(k).map(as_stored).and_then(|v| v.as_str().map(str::to_owned));
+                let value = text("VALUE").unwrap_or_default();
+                match text("ID") {
+                    Some(id) => {
+                        if value.is_empty() {
+                            current.retain(|c| c.get("ID").and_then(Value::as_str) != Some(id.as_str()));
+                        } else if let Some(c) =
+                            current.iter_mut().find(|c| c.get("ID").and_then(Value::as_str) == Some(id.as_str()))
+                        {
+                            c["VALUE"] = json!(value);
+                        }
+                    }
+                    None if !value.is_empty() => {
+                        let id = ctx.records.telephony.new_id();
+                        current.push(json!({
+                            "ID": id.to_string(),
+                            "VALUE_TYPE": text("VALUE_TYPE").unwrap_or_else(|| "WORK".into()),
+                            "VALUE": value,
+                            "TYPE_ID": key,
+                        }));
+                    }
+                    None => {}
+                }
+            }
+            let flag = format!("HAS_{key}");
+            if key == "PHONE" || key == "EMAIL" {
+                record.insert(flag, json!(if current.is_empty() { "N" } else { "Y" }));
+            }
+            if current.is_empty() {
+                record.remove(&key);
+            } else {
+                record.insert(key, Value::Array(current));
+            }
+        } else {
+            record.insert(key, as_stored(&value));
+        }
+    }
+    record.insert("DATE_MODIFY".into(), json!(ctx.now_iso()));
+    record.insert("MODIFY_BY_ID".into(), json!(ctx.portal.webhook_user));
+}
+
+fn add(ctx: &mut Ctx<'_>, kind: Kind, p: &Map<String, Value>) -> Result<Answer, B24Error> {
+    let fields = fields_param(p)?;
+    let id = ctx.records.telephony.new_id();
+    let me = ctx.portal.webhook_user.clone();
+    let now = ctx.now_iso();
+    let mut record = Map::new();
+    record.insert("ID".into(), json!(id.to_string()));
+    for (k, v) in kind.defaults() {
+        record.insert((*k).into(), json!(v));
+    }
+    for k in ["ASSIGNED_BY_ID", "CREATED_BY_ID"] {
+        record.insert(k.into(), json!(me));
+    }
+    record.insert("DATE_CREATE".into(), json!(now));
+    apply(ctx, &mut record, fields);
+    kind.rows_mut(ctx.records).push(record);
+    Ok(Answer::of(json!(id)))
+}
+
+fn update(ctx: &mut Ctx<'_>, kind: Kind, p: &Map<String, Value>) -> Result<Answer, B24Error> {
+    let id = id_param(p)?;
+    let fields = fields_param(p)?;
+    let Some(index) =
+        kind.rows(ctx.records).iter().position(|r| r.get("ID").and_then(Value::as_str) == Some(id.as_str()))
+    else {
+        return Err(B24Error::legacy("Not found"));
+    };
+    let mut record = std::mem::take(&mut kind.rows_mut(ctx.records)[index]);
+    apply(ctx, &mut record, fields);
+    kind.rows_mut(ctx.records)[index] = record;
+    Ok(Answer::of(json!(true)))
 }
 
 /// `crm.duplicate.findbycomm`: IDs by entity type of the records holding any

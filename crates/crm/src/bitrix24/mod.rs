@@ -66,6 +66,8 @@ pub struct Records {
     pub companies: Vec<Map<String, Value>>,
     /// `crm.lead.get` items (the world's, then those calls created).
     pub leads: Vec<Map<String, Value>>,
+    /// `crm.deal.get` items (none in the world: the connector does not use them; clients may add some).
+    pub deals: Vec<Map<String, Value>>,
     /// The telephony side: active calls, statistics, call activities.
     pub telephony: telephony::Telephony,
 }
@@ -142,6 +144,7 @@ impl Portal {
                 .iter()
                 .map(|l| world.bitrix24_entity_object(callfull_world::ClientRef::Lead(l)))
                 .collect(),
+            deals: Vec::new(),
             telephony: telephony::Telephony::new(&world),
         };
         let webhook_user = world.employees.first().map_or(1, |e| e.b24_id).to_string();
@@ -306,6 +309,16 @@ const METHODS: &[(&str, Handler)] = &[
     ("crm.company.list", crm::company_list),
     ("crm.lead.get", crm::lead_get),
     ("crm.lead.list", crm::lead_list),
+    ("crm.deal.get", crm::deal_get),
+    ("crm.deal.list", crm::deal_list),
+    ("crm.contact.add", crm::contact_add),
+    ("crm.company.add", crm::company_add),
+    ("crm.lead.add", crm::lead_add),
+    ("crm.deal.add", crm::deal_add),
+    ("crm.contact.update", crm::contact_update),
+    ("crm.company.update", crm::company_update),
+    ("crm.lead.update", crm::lead_update),
+    ("crm.deal.update", crm::deal_update),
     ("crm.duplicate.findbycomm", crm::find_by_comm),
     ("crm.activity.get", telephony::activity_get),
     ("crm.activity.list", telephony::activity_list),

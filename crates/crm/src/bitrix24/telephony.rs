@@ -51,7 +51,7 @@ impl Telephony {
         }
     }
 
-    fn new_id(&mut self) -> u64 {
+    pub(super) fn new_id(&mut self) -> u64 {
         self.next_id += 1;
         self.next_id
     }
