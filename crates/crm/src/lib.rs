@@ -22,6 +22,7 @@
 
 #![deny(missing_docs)]
 
+pub mod admin;
 pub mod bitrix24;
 mod clock;
 pub mod params;

@@ -10,7 +10,8 @@ use serde_json::{Map, Value, json};
 use warp::http::StatusCode;
 use warp::{Filter, Rejection, Reply};
 
-use crate::bitrix24::{Auth, B24Error, Portal};
+use crate::admin::{AdjustableClock, Entry, Fault, Faults, Journal};
+use crate::bitrix24::{Auth, B24Error, Portal, normalize_method};
 use crate::clock::Clock;
 use crate::params;
 
@@ -22,10 +23,27 @@ pub const MAX_BODY: u64 = 16 << 20;
 pub struct Shared {
     /// The Bitrix24 portal.
     pub bitrix24: Arc<Portal>,
-    /// The server's clock.
-    pub clock: Arc<dyn Clock>,
+    /// The server's clock (the admin API can move it forward).
+    pub clock: Arc<AdjustableClock>,
     /// The base URL clients reach the server at (`http://127.0.0.1:8080`).
     pub base_url: Arc<String>,
+    /// The last requests answered.
+    pub journal: Arc<Journal>,
+    /// Faults to inject.
+    pub faults: Arc<Faults>,
+}
+
+impl Shared {
+    /// The state of a server for `portal` on `clock`, reached at `base_url`.
+    pub fn new(portal: Portal, clock: Arc<AdjustableClock>, base_url: impl Into<String>) -> Self {
+        Shared {
+            bitrix24: Arc::new(portal),
+            clock,
+            base_url: Arc::new(base_url.into()),
+            journal: Arc::default(),
+            faults: Arc::default(),
+        }
+    }
 }
 
 fn json_reply(status: u16, body: &Value) -> warp::reply::Response {
@@ -48,7 +66,7 @@ fn token_of(authorization: Option<&str>, params: &Map<String, Value>) -> Option<
 }
 
 /// `POST|GET /rest/{user}/{code}/{method}` and `/rest/{method}`.
-fn bitrix24_call(
+async fn bitrix24_call(
     shared: &Shared,
     tail: &str,
     query: &str,
@@ -58,32 +76,59 @@ fn bitrix24_call(
 ) -> warp::reply::Response {
     let started = shared.clock.now_micros();
     let segments: Vec<&str> = tail.split('/').filter(|s| !s.is_empty()).collect();
+    let method = normalize_method(segments.last().copied().unwrap_or(""));
     let mut params = params::parse_form(query.as_bytes());
-    let is_json = content_type.is_some_and(|c| c.to_ascii_lowercase().contains("json"));
-    let is_multipart = content_type.is_some_and(|c| c.to_ascii_lowercase().starts_with("multipart/"));
-    if is_multipart {
-        return json_reply(
-            400,
-            &B24Error::invalid_request(
-                "multipart/form-data bodies are not served by this fake yet; use a form or JSON body",
-            )
-            .body(),
-        );
-    }
-    let from_body = if is_json { params::parse_json(body) } else { Ok(params::parse_form(body)) };
-    match from_body {
-        Ok(body_params) => params.extend(body_params),
-        Err(e) => return json_reply(400, &B24Error::invalid_request(e.to_string()).body()),
-    }
-    let (auth, method) = match segments.as_slice() {
-        [user, code, method] => (Auth::Webhook { user, code }, *method),
-        [method] => (Auth::Token(token_of(authorization, &params)), *method),
-        _ => return json_reply(404, &B24Error::method_not_found().body()),
+    let outcome = read_params(&mut params, content_type, body).and_then(|()| match segments.as_slice() {
+        [user, code, method] => Ok((Auth::Webhook { user, code }, *method)),
+        [method] => Ok((Auth::Token(token_of(authorization, &params)), *method)),
+        _ => Err(B24Error::method_not_found()),
+    });
+    let auth_kind = if segments.len() == 3 { "webhook" } else { "token" };
+    let result = match outcome {
+        Err(e) => Err(e),
+        Ok((auth, method_name)) => {
+            let hit = shared.faults.hit(&method);
+            if let Some(latency) = hit.as_ref().map(|h| h.latency_ms).filter(|ms| *ms > 0) {
+                tokio::time::sleep(std::time::Duration::from_millis(latency)).await;
+            }
+            match hit.and_then(|h| h.error) {
+                Some(error) => Err(error),
+                None => shared.bitrix24.call(&auth, method_name, &params, started),
+            }
+        }
     };
-    match shared.bitrix24.call(&auth, method, &params, started) {
-        Ok(answer) => json_reply(200, &shared.bitrix24.envelope(answer, shared.clock.as_ref(), started)),
-        Err(e) => json_reply(e.status, &e.body()),
+    let (status, body) = match result {
+        Ok(answer) => (200, shared.bitrix24.envelope(answer, shared.clock.as_ref(), started)),
+        Err(e) => (e.status, e.body()),
+    };
+    shared.journal.push(Entry {
+        seq: 0,
+        time_micros: started,
+        crm: "bitrix24",
+        method,
+        auth: auth_kind,
+        params: Value::Object(params),
+        status,
+        error: body.get("error").and_then(Value::as_str).map(str::to_owned),
+    });
+    json_reply(status, &body)
+}
+
+/// Adds the body's parameters (form or JSON) to those of the query string.
+fn read_params(params: &mut Map<String, Value>, content_type: Option<&str>, body: &Bytes) -> Result<(), B24Error> {
+    let content_type = content_type.map(str::to_ascii_lowercase).unwrap_or_default();
+    if content_type.starts_with("multipart/") {
+        return Err(B24Error::invalid_request(
+            "multipart/form-data bodies are not served by this fake yet; use a form or JSON body",
+        ));
     }
+    let from_body = if content_type.contains("json") {
+        params::parse_json(body).map_err(|e| B24Error::invalid_request(e.to_string()))?
+    } else {
+        params::parse_form(body)
+    };
+    params.extend(from_body);
+    Ok(())
 }
 
 /// Collects a request body of at most [`MAX_BODY`] bytes.
@@ -157,20 +202,129 @@ pub fn routes(shared: Shared) -> impl Filter<Extract = (warp::reply::Response,),
                     return json_reply(413, &B24Error::too_large(MAX_BODY).body());
                 }
                 match read_body(body).await {
-                    Ok(body) => bitrix24_call(&shared, tail.as_str(), &query, ct.as_deref(), auth.as_deref(), &body),
+                    Ok(body) => {
+                        bitrix24_call(&shared, tail.as_str(), &query, ct.as_deref(), auth.as_deref(), &body).await
+                    }
                     Err(e) => json_reply(e.status, &e.body()),
                 }
             },
         );
-    let info =
-        warp::path!("_admin" / "info").and(warp::get()).and(with_shared).map(|shared: Shared| admin_info(&shared));
-    rest.or(info).unify().recover(recover).unify()
+    let info = warp::path!("_admin" / "info")
+        .and(loopback_only())
+        .and(warp::get())
+        .and(with_shared.clone())
+        .map(|shared: Shared| admin_info(&shared));
+    let admin = warp::path("_admin").and(loopback_only()).and(with_shared);
+    let journal = admin.clone().and(warp::path!("journal")).and(warp::get()).and(warp::query::<JournalQuery>()).map(
+        |shared: Shared, q: JournalQuery| {
+            let entries = shared.journal.query(q.method.as_deref(), q.status, q.limit);
+            json_reply(200, &json!({ "entries": entries }))
+        },
+    );
+    let journal_clear = admin.clone().and(warp::path!("journal")).and(warp::delete()).map(|shared: Shared| {
+        shared.journal.clear();
+        json_reply(200, &json!({ "cleared": true }))
+    });
+    let reset = admin.clone().and(warp::path!("reset")).and(warp::post()).map(|shared: Shared| {
+        shared.bitrix24.reset();
+        shared.journal.clear();
+        shared.faults.clear();
+        json_reply(200, &json!({ "reset": true }))
+    });
+    let state = admin
+        .clone()
+        .and(warp::path!("state"))
+        .and(warp::get())
+        .map(|shared: Shared| json_reply(200, &json!({ "bitrix24": shared.bitrix24.dump() })));
+    let clock = admin
+        .clone()
+        .and(warp::path!("clock"))
+        .and(warp::post())
+        .and(warp::body::content_length_limit(4096))
+        .and(warp::body::json::<ClockChange>())
+        .map(|shared: Shared, change: ClockChange| {
+            shared.clock.advance(change.advance_secs.saturating_mul(1_000_000));
+            json_reply(200, &json!({ "now_micros": shared.clock.now_micros() }))
+        });
+    let fault_add = admin
+        .clone()
+        .and(warp::path!("faults"))
+        .and(warp::post())
+        .and(warp::body::content_length_limit(4096))
+        .and(warp::body::json::<Fault>())
+        .map(|shared: Shared, fault: Fault| {
+            shared.faults.add(fault);
+            json_reply(200, &json!({ "faults": shared.faults.list() }))
+        });
+    let fault_list = admin
+        .clone()
+        .and(warp::path!("faults"))
+        .and(warp::get())
+        .map(|shared: Shared| json_reply(200, &json!({ "faults": shared.faults.list() })));
+    let fault_clear = admin.and(warp::path!("faults")).and(warp::delete()).map(|shared: Shared| {
+        shared.faults.clear();
+        json_reply(200, &json!({ "faults": [] }))
+    });
+    rest.or(info)
+        .unify()
+        .or(journal)
+        .unify()
+        .or(journal_clear)
+        .unify()
+        .or(reset)
+        .unify()
+        .or(state)
+        .unify()
+        .or(clock)
+        .unify()
+        .or(fault_add)
+        .unify()
+        .or(fault_list)
+        .unify()
+        .or(fault_clear)
+        .unify()
+        .recover(recover)
+        .unify()
 }
+
+#[derive(Debug, serde::Deserialize)]
+struct JournalQuery {
+    method: Option<String>,
+    status: Option<u16>,
+    limit: Option<usize>,
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClockChange {
+    advance_secs: i64,
+}
+
+/// The admin API answers only clients on this machine.
+fn loopback_only() -> impl Filter<Extract = (), Error = Rejection> + Clone {
+    warp::addr::remote()
+        .and_then(|addr: Option<SocketAddr>| async move {
+            match addr {
+                Some(a) if !a.ip().is_loopback() => Err(warp::reject::custom(NotLoopback)),
+                _ => Ok(()),
+            }
+        })
+        .untuple_one()
+}
+
+#[derive(Debug)]
+struct NotLoopback;
+
+impl warp::reject::Reject for NotLoopback {}
 
 /// Turns warp's own rejections into Bitrix24-shaped errors: no request gets
 /// an HTML page or an empty 500.
 async fn recover(rejection: Rejection) -> Result<warp::reply::Response, Infallible> {
-    let error = if rejection.find::<warp::reject::MethodNotAllowed>().is_some() {
+    let error = if rejection.find::<NotLoopback>().is_some() {
+        B24Error::new(403, "ACCESS_DENIED", "The admin API answers only loopback clients")
+    } else if let Some(e) = rejection.find::<warp::filters::body::BodyDeserializeError>() {
+        B24Error::invalid_request(format!("admin request body: {e}"))
+    } else if rejection.find::<warp::reject::MethodNotAllowed>().is_some() {
         B24Error::new(405, "INVALID_REQUEST", "Use GET or POST")
     } else {
         B24Error::method_not_found()
@@ -220,16 +374,12 @@ impl Drop for CrmServer {
 pub async fn spawn(
     world: callfull_world::World,
     addr: SocketAddr,
-    clock: Arc<dyn Clock>,
+    clock: Arc<AdjustableClock>,
     options: crate::bitrix24::PortalOptions,
 ) -> std::io::Result<CrmServer> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
-    let shared = Shared {
-        bitrix24: Arc::new(Portal::with_options(world, options)),
-        clock,
-        base_url: Arc::new(format!("http://{addr}")),
-    };
+    let shared = Shared::new(Portal::with_options(world, options), clock, format!("http://{addr}"));
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let server = warp::serve(routes(shared.clone())).incoming(listener).graceful(async {
         let _ = rx.await;

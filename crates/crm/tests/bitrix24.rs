@@ -3,16 +3,14 @@
 
 use std::sync::Arc;
 
+use callfull_crm::admin::AdjustableClock;
 use callfull_crm::{ManualClock, Shared, bitrix24::Portal, routes};
 use callfull_world::World;
 use serde_json::{Value, json};
 
 fn shared() -> Shared {
-    Shared {
-        bitrix24: Arc::new(Portal::new(World::from_seed(7))),
-        clock: Arc::new(ManualClock::at(1_794_899_703_000_000)),
-        base_url: Arc::new("http://127.0.0.1:8080".into()),
-    }
+    let clock = Arc::new(AdjustableClock::new(ManualClock::at(1_794_899_703_000_000)));
+    Shared::new(Portal::new(World::from_seed(7)), clock, "http://127.0.0.1:8080")
 }
 
 async fn call(shared: &Shared, method: &str, path: &str, content_type: Option<&str>, body: &[u8]) -> (u16, Value) {
@@ -167,7 +165,7 @@ async fn spawn_serves_on_an_ephemeral_port_until_dropped() {
     let server = callfull_crm::spawn(
         World::from_seed(7),
         "127.0.0.1:0".parse().unwrap(),
-        Arc::new(ManualClock::at(0)),
+        Arc::new(AdjustableClock::new(ManualClock::at(0))),
         Default::default(),
     )
     .await
@@ -221,8 +219,8 @@ async fn batch_runs_commands_in_order_with_references_and_keeps_sub_errors_insid
 
 #[tokio::test]
 async fn the_leaky_bucket_refuses_the_fifty_first_request_in_a_burst_and_drains_at_two_per_second() {
-    let clock = Arc::new(ManualClock::at(1_000_000_000_000));
-    let s = Shared { clock: clock.clone(), ..shared() };
+    let s = shared();
+    let clock = s.clock.clone();
     for _ in 0..50 {
         assert_eq!(call(&s, "GET", &hook(&s, "user.current"), None, b"").await.0, 200);
     }
@@ -292,4 +290,63 @@ async fn crm_add_and_update_change_what_lookups_return() {
         (Some(1), Some(deal["result"].to_string().as_str()))
     );
     assert_eq!(deals["result"][0]["STAGE_ID"], "NEW");
+}
+
+#[tokio::test]
+async fn the_admin_journal_records_each_call_and_faults_hit_the_next_ones() {
+    let s = shared();
+    call(&s, "GET", &hook(&s, "user.current"), None, b"").await;
+    call(&s, "GET", &hook(&s, "crm.contact.get"), None, b"").await;
+    let (_, journal) = call(&s, "GET", "/_admin/journal", None, b"").await;
+    let entries = journal["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 2);
+    assert_eq!(
+        (entries[0]["method"].as_str(), entries[0]["status"].as_u64(), entries[0]["auth"].as_str()),
+        (Some("user.current"), Some(200), Some("webhook"))
+    );
+    assert_eq!((entries[1]["status"].as_u64(), entries[1]["error"].as_str()), (Some(400), Some("")));
+    let (_, only) = call(&s, "GET", "/_admin/journal?status=400", None, b"").await;
+    assert_eq!(only["entries"].as_array().unwrap().len(), 1);
+
+    let fault =
+        json!({"method": "user.current", "times": 2, "status": 500, "error": "INTERNAL_SERVER_ERROR"}).to_string();
+    let (status, _) = call(&s, "POST", "/_admin/faults", Some("application/json"), fault.as_bytes()).await;
+    assert_eq!(status, 200);
+    for _ in 0..2 {
+        let (status, body) = call(&s, "GET", &hook(&s, "user.current"), None, b"").await;
+        assert_eq!((status, body["error"].as_str()), (500, Some("INTERNAL_SERVER_ERROR")));
+    }
+    assert_eq!(call(&s, "GET", &hook(&s, "user.current"), None, b"").await.0, 200, "used up after two");
+}
+
+#[tokio::test]
+async fn the_admin_clock_reset_and_state_drive_the_portal() {
+    let s = shared();
+    let (_, before) = call(&s, "GET", &hook(&s, "user.current"), None, b"").await;
+    let (status, _) = call(&s, "POST", "/_admin/clock", Some("application/json"), br#"{"advance_secs": 3600}"#).await;
+    assert_eq!(status, 200);
+    let (_, after) = call(&s, "GET", &hook(&s, "user.current"), None, b"").await;
+    assert_eq!(after["time"]["start"].as_f64().unwrap() - before["time"]["start"].as_f64().unwrap(), 3600.0);
+
+    call(&s, "POST", &hook(&s, "crm.deal.add"), Some("application/json"), br#"{"fields": {"TITLE": "x"}}"#).await;
+    let (_, state) = call(&s, "GET", "/_admin/state", None, b"").await;
+    assert_eq!(state["bitrix24"]["deals"].as_array().unwrap().len(), 1);
+    call(&s, "POST", "/_admin/reset", None, b"").await;
+    let (_, state) = call(&s, "GET", "/_admin/state", None, b"").await;
+    assert_eq!(state["bitrix24"]["deals"], json!([]));
+    let (status, body) = call(&s, "POST", "/_admin/clock", Some("application/json"), br#"{"advance": 1}"#).await;
+    assert_eq!((status, body["error"].as_str()), (400, Some("INVALID_REQUEST")));
+}
+
+#[tokio::test]
+async fn the_admin_api_answers_only_loopback_clients() {
+    let s = shared();
+    let response = warp::test::request()
+        .path("/_admin/state")
+        .remote_addr("192.0.2.7:5555".parse().unwrap())
+        .reply(&routes(s.clone()))
+        .await;
+    assert_eq!(response.status(), 403);
+    let body: Value = serde_json::from_slice(response.body()).unwrap();
+    assert_eq!(body["error"], "ACCESS_DENIED");
 }

@@ -23,7 +23,8 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         let options = callfull_crm::bitrix24::PortalOptions {
             rate_limit: (!args.no_rate_limit).then(callfull_crm::bitrix24::RateLimit::default),
         };
-        let server = callfull_crm::spawn(world, addr, Arc::new(SystemClock), options)
+        let clock = Arc::new(callfull_crm::admin::AdjustableClock::new(SystemClock));
+        let server = callfull_crm::spawn(world, addr, clock, options)
             .await
             .with_context(|| format!("cannot listen on {addr}"))?;
         let mut out = std::io::stdout().lock();

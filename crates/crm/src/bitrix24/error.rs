@@ -2,6 +2,8 @@
 //! its HTTP status (`bitrix24-rest.md` §1.5–§1.6). Legacy CRM and telephony
 //! handlers answer `"error": ""` with status 400.
 
+use std::borrow::Cow;
+
 use serde_json::{Value, json};
 
 /// One Bitrix24 error answer.
@@ -10,15 +12,15 @@ pub struct B24Error {
     /// HTTP status.
     pub status: u16,
     /// `error`: a code, or `""` for legacy handlers.
-    pub code: &'static str,
+    pub code: Cow<'static, str>,
     /// `error_description`.
     pub description: String,
 }
 
 impl B24Error {
     /// An error with its status, code and text.
-    pub fn new(status: u16, code: &'static str, description: impl Into<String>) -> Self {
-        B24Error { status, code, description: description.into() }
+    pub fn new(status: u16, code: impl Into<Cow<'static, str>>, description: impl Into<String>) -> Self {
+        B24Error { status, code: code.into(), description: description.into() }
     }
 
     /// 401 `NO_AUTH_FOUND`.

@@ -127,26 +127,7 @@ impl Portal {
 
     /// The portal of `world`: its users and CRM records as the REST API returns them.
     pub fn with_options(world: World, options: PortalOptions) -> Self {
-        let records = Records {
-            users: world.employees.iter().map(|e| world.bitrix24_user_object(e)).collect(),
-            contacts: world
-                .contacts
-                .iter()
-                .map(|c| world.bitrix24_entity_object(callfull_world::ClientRef::Contact(c)))
-                .collect(),
-            companies: world
-                .companies
-                .iter()
-                .map(|c| world.bitrix24_entity_object(callfull_world::ClientRef::Company(c)))
-                .collect(),
-            leads: world
-                .leads
-                .iter()
-                .map(|l| world.bitrix24_entity_object(callfull_world::ClientRef::Lead(l)))
-                .collect(),
-            deals: Vec::new(),
-            telephony: telephony::Telephony::new(&world),
-        };
+        let records = seeded_records(&world);
         let webhook_user = world.employees.first().map_or(1, |e| e.b24_id).to_string();
         let webhook_code = token(world.seed, 0xB24, 16);
         let access_token = token(world.seed, 0x0A07, 32);
@@ -159,6 +140,27 @@ impl Portal {
             bucket: Mutex::new(Bucket::default()),
             records: Mutex::new(records),
         }
+    }
+
+    /// Back to the seeded state: what clients wrote, registered calls and the
+    /// rate-limit bucket are forgotten.
+    pub fn reset(&self) {
+        *self.records.lock().unwrap_or_else(|e| e.into_inner()) = seeded_records(&self.world);
+        *self.bucket.lock().unwrap_or_else(|e| e.into_inner()) = Bucket::default();
+    }
+
+    /// The whole state as JSON: users, contacts, companies, leads, deals,
+    /// active calls, finished calls and activities.
+    pub fn dump(&self) -> Value {
+        let r = self.records.lock().unwrap_or_else(|e| e.into_inner());
+        json!({
+            "users": r.users,
+            "contacts": r.contacts,
+            "companies": r.companies,
+            "leads": r.leads,
+            "deals": r.deals,
+            "telephony": r.telephony.dump(),
+        })
     }
 
     /// The world it was seeded from.
@@ -262,8 +264,21 @@ impl Portal {
     }
 }
 
+/// The records of a freshly seeded portal.
+fn seeded_records(world: &World) -> Records {
+    let entity = |c: callfull_world::ClientRef<'_>| world.bitrix24_entity_object(c);
+    Records {
+        users: world.employees.iter().map(|e| world.bitrix24_user_object(e)).collect(),
+        contacts: world.contacts.iter().map(|c| entity(callfull_world::ClientRef::Contact(c))).collect(),
+        companies: world.companies.iter().map(|c| entity(callfull_world::ClientRef::Company(c))).collect(),
+        leads: world.leads.iter().map(|l| entity(callfull_world::ClientRef::Lead(l))).collect(),
+        deals: Vec::new(),
+        telephony: telephony::Telephony::new(world),
+    }
+}
+
 /// `telephony.externalCall.register.json/` → `telephony.externalcall.register`.
-fn normalize_method(method: &str) -> String {
+pub fn normalize_method(method: &str) -> String {
     let method = method.trim_end_matches('/').to_ascii_lowercase();
     method.strip_suffix(".json").map(str::to_owned).unwrap_or(method)
 }

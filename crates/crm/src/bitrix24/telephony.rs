@@ -51,6 +51,20 @@ impl Telephony {
         }
     }
 
+    pub(super) fn dump(&self) -> Value {
+        let active: Vec<Value> = self
+            .active
+            .iter()
+            .map(|c| {
+                json!({"CALL_ID": c.call_id, "USER_ID": c.user_id, "PHONE_NUMBER": c.phone, "TYPE": c.kind,
+                       "LINE_NUMBER": c.line, "EXTERNAL_CALL_ID": c.external_id, "CALL_START_DATE": c.start_iso,
+                       "CRM_ENTITY_TYPE": c.entity.map_or("", |e| e.0), "CRM_ENTITY_ID": c.entity.map(|e| e.1),
+                       "CRM_CREATED_LEAD": c.created_lead})
+            })
+            .collect();
+        json!({"active_calls": active, "finished_calls": self.stats, "activities": self.activities})
+    }
+
     pub(super) fn new_id(&mut self) -> u64 {
         self.next_id += 1;
         self.next_id
