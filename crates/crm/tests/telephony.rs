@@ -245,3 +245,29 @@ fn concurrent_clients_register_and_finish_every_call_exactly_once() {
         t.join().unwrap();
     }
 }
+
+#[test]
+fn external_lines_are_added_listed_updated_deleted_and_made_by_register() {
+    let f = Fixture::new();
+    assert!(f.ok("telephony.externalLine.add", json!({"NUMBER": "+74952250101", "NAME": "Приём"}), T0)["ID"].is_u64());
+    let err = f.call("telephony.externalLine.add", json!({"NUMBER": "+74952250101"}), T0).unwrap_err();
+    assert_eq!(err.description, "Line already exists");
+    f.ok("telephony.externalLine.update", json!({"NUMBER": "+74952250101", "CRM_AUTO_CREATE": "N"}), T0);
+    let e = &f.world.employees[0];
+    f.ok(
+        "telephony.externalcall.register",
+        json!({"USER_ID": e.b24_id, "PHONE_NUMBER": "+79990001177", "TYPE": 2, "LINE_NUMBER": "+74952250102"}),
+        T0,
+    );
+    let lines = f.ok("telephony.externalLine.get", json!({}), T0);
+    assert_eq!(
+        lines,
+        json!([
+            {"NUMBER": "+74952250101", "NAME": "Приём", "CRM_AUTO_CREATE": "N"},
+            {"NUMBER": "+74952250102", "NAME": "+74952250102", "CRM_AUTO_CREATE": "Y"},
+        ])
+    );
+    assert_eq!(f.ok("telephony.externalLine.delete", json!({"NUMBER": "+74952250102"}), T0), json!([]));
+    let err = f.call("telephony.externalLine.update", json!({"NUMBER": "+70000000000", "NAME": "x"}), T0).unwrap_err();
+    assert_eq!(err.description, "Could not find line with number +70000000000");
+}

@@ -343,6 +343,10 @@ const METHODS: &[(&str, Handler)] = &[
     ("telephony.externalcall.hide", telephony::hide),
     ("telephony.externalcall.attachrecord", telephony::attach_record),
     ("telephony.externalcall.searchcrmentities", telephony::search_crm_entities),
+    ("telephony.externalline.add", telephony::line_add),
+    ("telephony.externalline.get", telephony::line_get),
+    ("telephony.externalline.update", telephony::line_update),
+    ("telephony.externalline.delete", telephony::line_delete),
 ];
 
 /// The names of every method the fake serves.

@@ -34,6 +34,8 @@ pub struct Telephony {
     stats: Vec<Map<String, Value>>,
     /// Call activities (`crm.activity.*`).
     activities: Vec<Map<String, Value>>,
+    /// External lines: `(ID, NUMBER, NAME, CRM_AUTO_CREATE)`.
+    lines: Vec<(u64, String, String, String)>,
     next_id: u64,
     calls_made: u64,
     seed: u64,
@@ -45,6 +47,7 @@ impl Telephony {
             active: Vec::new(),
             stats: Vec::new(),
             activities: Vec::new(),
+            lines: Vec::new(),
             next_id: u64::from(world.next_b24_id()).max(5_000),
             calls_made: 0,
             seed: world.seed,
@@ -62,7 +65,12 @@ impl Telephony {
                        "CRM_CREATED_LEAD": c.created_lead})
             })
             .collect();
-        json!({"active_calls": active, "finished_calls": self.stats, "activities": self.activities})
+        let lines: Vec<Value> = self
+            .lines
+            .iter()
+            .map(|(id, number, name, auto)| json!({"ID": id, "NUMBER": number, "NAME": name, "CRM_AUTO_CREATE": auto}))
+            .collect();
+        json!({"active_calls": active, "finished_calls": self.stats, "activities": self.activities, "lines": lines})
     }
 
     pub(super) fn new_id(&mut self) -> u64 {
@@ -198,6 +206,11 @@ pub(super) fn register(ctx: &mut Ctx<'_>, p: &Map<String, Value>) -> Result<Answ
         None => ctx.now_iso(),
     };
     let line = str_param(p, "LINE_NUMBER").unwrap_or_default();
+    // An unknown line number creates the line for the caller.
+    if !line.is_empty() && !ctx.records.telephony.lines.iter().any(|l| l.1 == line) {
+        let id = ctx.records.telephony.new_id();
+        ctx.records.telephony.lines.push((id, line.clone(), line.clone(), "Y".into()));
+    }
     let external_id = str_param(p, "EXTERNAL_CALL_ID").unwrap_or_default();
     let now = ctx.now_micros;
     let world = ctx.portal.world();
@@ -560,4 +573,55 @@ pub(super) fn activity_list(ctx: &mut Ctx<'_>, p: &Map<String, Value>) -> Result
         total: Some(page.total.unwrap_or(0)),
         next: page.next,
     })
+}
+
+pub(super) fn line_add(ctx: &mut Ctx<'_>, p: &Map<String, Value>) -> Result<Answer, B24Error> {
+    let number = str_param(p, "NUMBER").ok_or_else(|| B24Error::legacy("NUMBER should not be empty"))?;
+    if ctx.records.telephony.lines.iter().any(|l| l.1 == number) {
+        return Err(B24Error::legacy("Line already exists"));
+    }
+    let name = str_param(p, "NAME").unwrap_or_else(|| number.clone());
+    let auto = if flag(p, "CRM_AUTO_CREATE", true) { "Y" } else { "N" };
+    let id = ctx.records.telephony.new_id();
+    ctx.records.telephony.lines.push((id, number, name, auto.into()));
+    Ok(Answer::of(json!({ "ID": id })))
+}
+
+pub(super) fn line_get(ctx: &mut Ctx<'_>, _: &Map<String, Value>) -> Result<Answer, B24Error> {
+    let lines: Vec<Value> = ctx
+        .records
+        .telephony
+        .lines
+        .iter()
+        .map(|(_, number, name, auto)| json!({"NUMBER": number, "NAME": name, "CRM_AUTO_CREATE": auto}))
+        .collect();
+    Ok(Answer::of(Value::Array(lines)))
+}
+
+pub(super) fn line_update(ctx: &mut Ctx<'_>, p: &Map<String, Value>) -> Result<Answer, B24Error> {
+    let number = str_param(p, "NUMBER").ok_or_else(|| B24Error::legacy("NUMBER should not be empty"))?;
+    let name = str_param(p, "NAME");
+    let auto = str_param(p, "CRM_AUTO_CREATE").map(|_| if flag(p, "CRM_AUTO_CREATE", true) { "Y" } else { "N" });
+    if name.is_none() && auto.is_none() {
+        return Err(B24Error::legacy("There are no fields to update"));
+    }
+    let line = ctx.records.telephony.lines.iter_mut().find(|l| l.1 == number);
+    let Some(line) = line else { return Err(B24Error::legacy(format!("Could not find line with number {number}"))) };
+    if let Some(name) = name {
+        line.2 = name;
+    }
+    if let Some(auto) = auto {
+        line.3 = auto.into();
+    }
+    Ok(Answer::of(json!({ "ID": line.0.to_string() })))
+}
+
+pub(super) fn line_delete(ctx: &mut Ctx<'_>, p: &Map<String, Value>) -> Result<Answer, B24Error> {
+    let number = str_param(p, "NUMBER").unwrap_or_default();
+    let before = ctx.records.telephony.lines.len();
+    ctx.records.telephony.lines.retain(|l| l.1 != number);
+    if ctx.records.telephony.lines.len() == before {
+        return Err(B24Error::legacy(format!("Could not find line with number {number}")));
+    }
+    Ok(Answer::of(json!([])))
 }
