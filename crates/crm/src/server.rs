@@ -165,6 +165,12 @@ fn admin_info(shared: &Shared) -> warp::reply::Response {
                 "webhook_url": format!("{base}{}", portal.webhook_path()),
                 "oauth_endpoint": format!("{base}/rest/"),
                 "access_token": portal.access_token(),
+                "oauth": {
+                    "token_url": format!("{base}/oauth/token/"),
+                    "client_id": portal.oauth().client_id,
+                    "client_secret": portal.oauth().client_secret,
+                    "new_code_url": format!("{base}/_admin/oauth/code"),
+                },
                 "methods": crate::bitrix24::methods().collect::<Vec<_>>(),
             },
             "admin_url": format!("{base}/_admin/"),
@@ -209,6 +215,27 @@ pub fn routes(shared: Shared) -> impl Filter<Extract = (warp::reply::Response,),
                 }
             },
         );
+    let oauth_token = warp::path!("oauth" / "token" / ..)
+        .and(warp::get().or(warp::post()).unify())
+        .and(warp::query::raw().or(warp::any().map(String::new)).unify())
+        .and(warp::body::stream())
+        .and(with_shared.clone())
+        .then(|query: String, body, shared: Shared| async move {
+            let body = match read_body(body).await {
+                Ok(body) => body,
+                Err(e) => return json_reply(e.status, &e.body()),
+            };
+            let mut params = params::parse_form(query.as_bytes());
+            params.extend(params::parse_form(&body));
+            let (status, body) =
+                shared.bitrix24.oauth().token_endpoint(&params, shared.clock.now_micros(), shared.base_url.as_str());
+            json_reply(status, &body)
+        });
+    let new_code = warp::path!("_admin" / "oauth" / "code")
+        .and(loopback_only())
+        .and(warp::post())
+        .and(with_shared.clone())
+        .map(|shared: Shared| json_reply(200, &json!({ "code": shared.bitrix24.oauth().new_code() })));
     let info = warp::path!("_admin" / "info")
         .and(loopback_only())
         .and(warp::get())
@@ -265,7 +292,11 @@ pub fn routes(shared: Shared) -> impl Filter<Extract = (warp::reply::Response,),
         shared.faults.clear();
         json_reply(200, &json!({ "faults": [] }))
     });
-    rest.or(info)
+    rest.or(oauth_token)
+        .unify()
+        .or(new_code)
+        .unify()
+        .or(info)
         .unify()
         .or(journal)
         .unify()

@@ -350,3 +350,40 @@ async fn the_admin_api_answers_only_loopback_clients() {
     let body: Value = serde_json::from_slice(response.body()).unwrap();
     assert_eq!(body["error"], "ACCESS_DENIED");
 }
+
+#[tokio::test]
+async fn oauth_tokens_expire_after_an_hour_and_refresh_tokens_rotate() {
+    let s = shared();
+    let (_, code) = call(&s, "POST", "/_admin/oauth/code", None, b"").await;
+    let oauth = s.bitrix24.oauth();
+    let (id, secret) = (oauth.client_id.clone(), oauth.client_secret.clone());
+    let grant = format!(
+        "grant_type=authorization_code&client_id={id}&client_secret={secret}&code={}",
+        code["code"].as_str().unwrap()
+    );
+    let (status, tokens) = call(&s, "GET", &format!("/oauth/token/?{grant}"), None, b"").await;
+    assert_eq!((status, tokens["expires_in"].as_i64()), (200, Some(3600)));
+    let access = tokens["access_token"].as_str().unwrap().to_owned();
+    let refresh = tokens["refresh_token"].as_str().unwrap().to_owned();
+    let (again, _) = call(&s, "GET", &format!("/oauth/token/?{grant}"), None, b"").await;
+    assert_eq!(again, 400, "a code works once");
+
+    let me = |token: &str| format!("/rest/user.current.json?auth={token}");
+    assert_eq!(call(&s, "GET", &me(&access), None, b"").await.0, 200);
+    s.clock.advance(3_601 * 1_000_000);
+    let (status, body) = call(&s, "GET", &me(&access), None, b"").await;
+    assert_eq!((status, body["error"].as_str()), (401, Some("expired_token")));
+
+    let renew = format!("grant_type=refresh_token&client_id={id}&client_secret={secret}&refresh_token={refresh}");
+    let (status, fresh) =
+        call(&s, "POST", "/oauth/token/", Some("application/x-www-form-urlencoded"), renew.as_bytes()).await;
+    assert_eq!(status, 200);
+    let new_access = fresh["access_token"].as_str().unwrap();
+    assert_eq!(call(&s, "GET", &me(new_access), None, b"").await.0, 200);
+    let (status, body) =
+        call(&s, "POST", "/oauth/token/", Some("application/x-www-form-urlencoded"), renew.as_bytes()).await;
+    assert_eq!((status, body["error"].as_str()), (400, Some("invalid_grant")), "a refresh token works once");
+    let (status, body) =
+        call(&s, "GET", "/oauth/token/?grant_type=refresh_token&client_id=x&client_secret=y", None, b"").await;
+    assert_eq!((status, body["error"].as_str()), (401, Some("invalid_client")));
+}

@@ -10,6 +10,7 @@
 mod batch;
 mod crm;
 mod error;
+pub mod oauth;
 pub mod query;
 mod telephony;
 mod users;
@@ -117,6 +118,7 @@ pub struct Portal {
     options: PortalOptions,
     bucket: Mutex<Bucket>,
     records: Mutex<Records>,
+    oauth: oauth::OAuth,
 }
 
 impl Portal {
@@ -128,6 +130,7 @@ impl Portal {
     /// The portal of `world`: its users and CRM records as the REST API returns them.
     pub fn with_options(world: World, options: PortalOptions) -> Self {
         let records = seeded_records(&world);
+        let world_seed = world.seed;
         let webhook_user = world.employees.first().map_or(1, |e| e.b24_id).to_string();
         let webhook_code = token(world.seed, 0xB24, 16);
         let access_token = token(world.seed, 0x0A07, 32);
@@ -139,6 +142,7 @@ impl Portal {
             options,
             bucket: Mutex::new(Bucket::default()),
             records: Mutex::new(records),
+            oauth: oauth::OAuth::new(world_seed),
         }
     }
 
@@ -178,13 +182,18 @@ impl Portal {
         &self.access_token
     }
 
-    fn check_auth(&self, auth: &Auth<'_>) -> Result<(), B24Error> {
+    /// The OAuth application and its tokens.
+    pub fn oauth(&self) -> &oauth::OAuth {
+        &self.oauth
+    }
+
+    fn check_auth(&self, auth: &Auth<'_>, now_micros: i64) -> Result<(), B24Error> {
         match auth {
             Auth::Webhook { user, code } if *user == self.webhook_user && *code == self.webhook_code => Ok(()),
             Auth::Webhook { .. } => Err(B24Error::invalid_credentials()),
             Auth::Token(None) => Err(B24Error::no_auth()),
             Auth::Token(Some(t)) if *t == self.access_token => Ok(()),
-            Auth::Token(Some(_)) => Err(B24Error::invalid_token()),
+            Auth::Token(Some(t)) => self.oauth.check(t, now_micros).unwrap_or_else(|| Err(B24Error::invalid_token())),
         }
     }
 
@@ -199,7 +208,7 @@ impl Portal {
         now_micros: i64,
     ) -> Result<Answer, B24Error> {
         self.take_from_bucket(now_micros)?;
-        self.check_auth(auth)?;
+        self.check_auth(auth, now_micros)?;
         let method = normalize_method(method);
         if method == "batch" {
             return batch::run(self, params, now_micros);
@@ -284,7 +293,7 @@ pub fn normalize_method(method: &str) -> String {
 }
 
 /// A lowercase alphanumeric token of `len` characters from the seed.
-fn token(seed: u64, salt: u64, len: usize) -> String {
+pub(crate) fn token(seed: u64, salt: u64, len: usize) -> String {
     const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
     let mut x = seed ^ salt.wrapping_mul(0x9E37_79B9_7F4A_7C15);
     (0..len)

@@ -1,0 +1,124 @@
+//! OAuth for the fake portal (`bitrix24-rest.md` §1.6): access tokens that
+//! expire after an hour on the server's clock and are renewed with a refresh
+//! token (which rotates), from `POST|GET /oauth/token/` with
+//! `grant_type=authorization_code` or `refresh_token`. Codes come from the
+//! admin API. The long-lived token printed at start never expires.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use serde_json::{Map, Value, json};
+
+use super::{B24Error, token};
+use crate::params;
+
+/// An access token lives one hour.
+pub const ACCESS_TTL_MICROS: i64 = 3_600 * 1_000_000;
+
+#[derive(Debug, Default)]
+struct Tokens {
+    /// access token → expiry (server micros).
+    access: HashMap<String, i64>,
+    /// refresh token → still usable.
+    refresh: HashMap<String, bool>,
+    /// authorization codes not used yet.
+    codes: Vec<String>,
+    minted: u64,
+}
+
+/// The OAuth application registered on the portal, and its tokens.
+#[derive(Debug)]
+pub struct OAuth {
+    /// `client_id` of the application.
+    pub client_id: String,
+    /// `client_secret` of the application.
+    pub client_secret: String,
+    seed: u64,
+    tokens: Mutex<Tokens>,
+}
+
+/// What `/oauth/token/` answers: the status and the JSON body.
+pub type TokenAnswer = (u16, Value);
+
+impl OAuth {
+    pub(crate) fn new(seed: u64) -> Self {
+        OAuth {
+            client_id: format!("local.{}", token(seed, 0xC1, 14)),
+            client_secret: token(seed, 0x5EC, 40),
+            seed,
+            tokens: Mutex::default(),
+        }
+    }
+
+    fn mint(&self, tokens: &mut Tokens, salt: u64, len: usize) -> String {
+        tokens.minted += 1;
+        token(self.seed ^ tokens.minted.wrapping_mul(0x9E37_79B9), salt, len)
+    }
+
+    /// A new one-time authorization code (what installing the app gives).
+    pub fn new_code(&self) -> String {
+        let mut t = self.tokens.lock().unwrap_or_else(|e| e.into_inner());
+        let code = self.mint(&mut t, 0xC0DE, 32);
+        t.codes.push(code.clone());
+        code
+    }
+
+    /// Whether `access` is a live token at `now`: `Ok` if so, the vendor's
+    /// 401 (`expired_token` or `invalid_token`) if not, `None` if unknown here.
+    pub(crate) fn check(&self, access: &str, now: i64) -> Option<Result<(), B24Error>> {
+        let t = self.tokens.lock().unwrap_or_else(|e| e.into_inner());
+        let expires = *t.access.get(access)?;
+        Some(if now < expires {
+            Ok(())
+        } else {
+            Err(B24Error::new(401, "expired_token", "The access token provided has expired"))
+        })
+    }
+
+    /// `/oauth/token/` with `params` at server time `now`.
+    pub fn token_endpoint(&self, p: &Map<String, Value>, now: i64, portal_url: &str) -> TokenAnswer {
+        let text = |name: &str| params::get(p, name).and_then(Value::as_str).unwrap_or("").to_owned();
+        let fail = |code: &str, text: &str| (400, json!({"error": code, "error_description": text}));
+        if text("client_id") != self.client_id || text("client_secret") != self.client_secret {
+            return (401, json!({"error": "invalid_client", "error_description": "Invalid client credentials"}));
+        }
+        let mut t = self.tokens.lock().unwrap_or_else(|e| e.into_inner());
+        match text("grant_type").as_str() {
+            "authorization_code" => {
+                let code = text("code");
+                let Some(i) = t.codes.iter().position(|c| *c == code) else {
+                    return fail("invalid_grant", "Invalid authorization code");
+                };
+                t.codes.remove(i);
+            }
+            "refresh_token" => {
+                let refresh = text("refresh_token");
+                match t.refresh.get_mut(&refresh) {
+                    Some(live) if *live => *live = false,
+                    _ => return fail("invalid_grant", "Invalid refresh token"),
+                }
+            }
+            other => return fail("unsupported_grant_type", &format!("Unsupported grant type {other:?}")),
+        }
+        let access = self.mint(&mut t, 0xACC, 40);
+        let refresh = self.mint(&mut t, 0x2EF, 40);
+        t.access.insert(access.clone(), now + ACCESS_TTL_MICROS);
+        t.refresh.insert(refresh.clone(), true);
+        (
+            200,
+            json!({
+                "access_token": access,
+                "expires": now.div_euclid(1_000_000) + ACCESS_TTL_MICROS / 1_000_000,
+                "expires_in": ACCESS_TTL_MICROS / 1_000_000,
+                "scope": "app",
+                "domain": portal_url.trim_start_matches("http://").trim_start_matches("https://"),
+                "server_endpoint": format!("{portal_url}/oauth/"),
+                "client_endpoint": format!("{portal_url}/rest/"),
+                "member_id": token(self.seed, 0x3E3, 32),
+                "user_id": 1,
+                "status": "L",
+                "refresh_token": refresh,
+            }),
+        )
+    }
+}
