@@ -270,4 +270,9 @@ pub struct ServeArgs {
     /// Turn Bitrix24's leaky-bucket rate limit off (on by default: 50 burst, 2/s).
     #[arg(long)]
     pub no_rate_limit: bool,
+
+    /// Keep the CRM state in FILE across restarts: read at start if it exists,
+    /// written (atomically, flushed to disk) before each write is answered.
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
 }

@@ -410,7 +410,8 @@ pub async fn spawn(
 ) -> std::io::Result<CrmServer> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
-    let shared = Shared::new(Portal::with_options(world, options), clock, format!("http://{addr}"));
+    let portal = Portal::open(world, options)?;
+    let shared = Shared::new(portal, clock, format!("http://{addr}"));
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let server = warp::serve(routes(shared.clone())).incoming(listener).graceful(async {
         let _ = rx.await;

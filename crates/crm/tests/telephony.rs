@@ -15,7 +15,8 @@ struct Fixture {
 impl Fixture {
     fn new() -> Self {
         // No rate limit: the test's clock stands still while it makes hundreds of calls.
-        let portal = Portal::with_options(World::from_seed(11), PortalOptions { rate_limit: None });
+        let portal =
+            Portal::with_options(World::from_seed(11), PortalOptions { rate_limit: None, ..PortalOptions::default() });
         Fixture { portal, world: World::from_seed(11) }
     }
 
@@ -270,4 +271,40 @@ fn external_lines_are_added_listed_updated_deleted_and_made_by_register() {
     assert_eq!(f.ok("telephony.externalLine.delete", json!({"NUMBER": "+74952250102"}), T0), json!([]));
     let err = f.call("telephony.externalLine.update", json!({"NUMBER": "+70000000000", "NAME": "x"}), T0).unwrap_err();
     assert_eq!(err.description, "Could not find line with number +70000000000");
+}
+
+#[test]
+fn with_a_state_file_every_answered_write_survives_a_restart() {
+    let dir = std::env::temp_dir().join(format!("callfull-state-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("portal.json");
+    let _ = std::fs::remove_file(&file);
+    let options = PortalOptions { rate_limit: None, state_file: Some(file.clone()) };
+    let world = World::from_seed(11);
+    let e = &world.employees[0];
+
+    let first =
+        Fixture { portal: Portal::open(World::from_seed(11), options.clone()).unwrap(), world: World::from_seed(11) };
+    let r = first.ok(
+        "telephony.externalcall.register",
+        json!({"USER_ID": e.b24_id, "PHONE_NUMBER": "+79990001188", "TYPE": 2, "CRM_CREATE": 1}),
+        T0,
+    );
+    let lead = r["CRM_CREATED_LEAD"].as_u64().unwrap();
+    drop(first); // as if killed: nothing is written at exit
+
+    let second =
+        Fixture { portal: Portal::open(World::from_seed(11), options.clone()).unwrap(), world: World::from_seed(11) };
+    assert_eq!(second.ok("crm.lead.get", json!({"id": lead}), T0)["ID"], lead.to_string());
+    let done = second.ok(
+        "telephony.externalcall.finish",
+        json!({"CALL_ID": r["CALL_ID"], "USER_ID": e.b24_id, "DURATION": 3}),
+        T0,
+    );
+    assert_eq!(done["CALL_FAILED_CODE"], "200", "the call registered before the restart is still active");
+
+    std::fs::write(&file, b"{not json").unwrap();
+    let err = Portal::open(World::from_seed(11), options).err().expect("a broken state file is refused");
+    assert!(err.to_string().contains("not a callfull state file"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -22,11 +22,12 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         let addr = SocketAddr::new(args.host, args.port);
         let options = callfull_crm::bitrix24::PortalOptions {
             rate_limit: (!args.no_rate_limit).then(callfull_crm::bitrix24::RateLimit::default),
+            state_file: args.state.clone(),
         };
         let clock = Arc::new(callfull_crm::admin::AdjustableClock::new(SystemClock));
         let server = callfull_crm::spawn(world, addr, clock, options)
             .await
-            .with_context(|| format!("cannot listen on {addr}"))?;
+            .with_context(|| format!("cannot start on {addr}"))?;
         let mut out = std::io::stdout().lock();
         writeln!(out, "callfull: fake Bitrix24 on {} (seed {})", server.uri(), args.seed)?;
         writeln!(out, "  webhook:  {}", server.bitrix24_webhook_url())?;

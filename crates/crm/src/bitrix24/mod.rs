@@ -15,9 +15,11 @@ pub mod query;
 mod telephony;
 mod users;
 
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use callfull_world::World;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 pub use error::B24Error;
@@ -57,7 +59,7 @@ pub enum Auth<'a> {
 }
 
 /// The CRM records a portal serves.
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct Records {
     /// `user.get` items, by world employee order.
     pub users: Vec<Map<String, Value>>,
@@ -91,17 +93,38 @@ impl Default for RateLimit {
 }
 
 /// How a portal behaves.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PortalOptions {
     /// The rate limit, `None` for none (default: standard plan, 50 burst, 2/s).
     pub rate_limit: Option<RateLimit>,
+    /// Where the state lives across restarts (`None`: in memory only). Every
+    /// write is saved before it is answered.
+    pub state_file: Option<PathBuf>,
 }
 
 impl Default for PortalOptions {
     fn default() -> Self {
-        PortalOptions { rate_limit: Some(RateLimit::default()) }
+        PortalOptions { rate_limit: Some(RateLimit::default()), state_file: None }
     }
 }
+
+/// Methods that change the state (saved to the state file before answering).
+const WRITES: &[&str] = &[
+    "crm.contact.add",
+    "crm.company.add",
+    "crm.lead.add",
+    "crm.deal.add",
+    "crm.contact.update",
+    "crm.company.update",
+    "crm.lead.update",
+    "crm.deal.update",
+    "telephony.externalcall.register",
+    "telephony.externalcall.finish",
+    "telephony.externalcall.attachrecord",
+    "telephony.externalline.add",
+    "telephony.externalline.update",
+    "telephony.externalline.delete",
+];
 
 #[derive(Debug, Default)]
 struct Bucket {
@@ -144,6 +167,20 @@ impl Portal {
             records: Mutex::new(records),
             oauth: oauth::OAuth::new(world_seed),
         }
+    }
+
+    /// The portal of `world`, with its state read from `options.state_file`
+    /// when that file exists (a portal saved by an earlier run).
+    pub fn open(world: World, options: PortalOptions) -> std::io::Result<Self> {
+        let saved = match &options.state_file {
+            Some(path) if path.exists() => Some(load_state(path)?),
+            _ => None,
+        };
+        let portal = Portal::with_options(world, options);
+        if let Some(records) = saved {
+            *portal.records.lock().unwrap_or_else(|e| e.into_inner()) = records;
+        }
+        Ok(portal)
     }
 
     /// Back to the seeded state: what clients wrote, registered calls and the
@@ -223,7 +260,13 @@ impl Portal {
         // A handler either finishes its change or returns an error before
         // making one, so a poisoned lock still guards consistent state.
         let mut records = self.records.lock().unwrap_or_else(|e| e.into_inner());
-        handler(&mut Ctx { portal: self, records: &mut records, now_micros }, params)
+        let answer = handler(&mut Ctx { portal: self, records: &mut records, now_micros }, params)?;
+        if let Some(path) = self.options.state_file.as_deref().filter(|_| WRITES.contains(&method)) {
+            save_state(path, &records).map_err(|e| {
+                B24Error::new(500, "INTERNAL_SERVER_ERROR", format!("the state file could not be written: {e}"))
+            })?;
+        }
+        Ok(answer)
     }
 
     fn take_from_bucket(&self, now_micros: i64) -> Result<(), B24Error> {
@@ -271,6 +314,31 @@ impl Portal {
             "date_finish": iso(finish),
         })
     }
+}
+
+/// Writes the state so that a crash at any moment leaves the old or the new
+/// file whole: a temporary file, flushed to disk, renamed over the old one.
+fn save_state(path: &Path, records: &Records) -> std::io::Result<()> {
+    use std::io::Write;
+    let tmp = path.with_extension("tmp");
+    let mut file = std::fs::File::create(&tmp)?;
+    file.write_all(&serde_json::to_vec(records)?)?;
+    file.sync_all()?;
+    std::fs::rename(&tmp, path)?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::File::open(dir)?.sync_all()?;
+    }
+    Ok(())
+}
+
+fn load_state(path: &Path) -> std::io::Result<Records> {
+    let bytes = std::fs::read(path)?;
+    serde_json::from_slice(&bytes).map_err(|e| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("{}: not a callfull state file: {e}", path.display()),
+        )
+    })
 }
 
 /// The records of a freshly seeded portal.

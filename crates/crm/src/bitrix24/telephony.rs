@@ -6,13 +6,14 @@
 //! activities it leaves behind.
 
 use callfull_world::World;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use super::{Answer, B24Error, Ctx, Records};
 use crate::params;
 
 /// A registered, unfinished call.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ActiveCall {
     call_id: String,
     user_id: String,
@@ -22,12 +23,13 @@ pub struct ActiveCall {
     external_id: String,
     registered_micros: i64,
     start_iso: String,
+    #[serde(with = "entity_kind")]
     entity: Option<(&'static str, u64)>,
     created_lead: Option<u64>,
 }
 
 /// Calls, statistics and activities of the portal.
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct Telephony {
     active: Vec<ActiveCall>,
     /// Finished calls: the statistics rows `finish` answered with.
@@ -76,6 +78,24 @@ impl Telephony {
     pub(super) fn new_id(&mut self) -> u64 {
         self.next_id += 1;
         self.next_id
+    }
+}
+
+/// `(CONTACT|COMPANY|LEAD|DEAL, id)` saved as text and read back as the
+/// static names the handlers use.
+mod entity_kind {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &Option<(&'static str, u64)>, s: S) -> Result<S::Ok, S::Error> {
+        v.serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<(&'static str, u64)>, D::Error> {
+        let v: Option<(String, u64)> = Option::deserialize(d)?;
+        Ok(v.map(|(kind, id)| {
+            let kind = ["CONTACT", "COMPANY", "LEAD", "DEAL"].into_iter().find(|k| *k == kind).unwrap_or("LEAD");
+            (kind, id)
+        }))
     }
 }
 
