@@ -18,6 +18,9 @@ use crate::params;
 /// The largest request body accepted (a real call's requests are a few KiB).
 pub const MAX_BODY: u64 = 16 << 20;
 
+/// Requests larger than this are journaled without their parameters.
+const JOURNAL_PARAMS_MAX: usize = 8 << 10;
+
 /// What every handler shares.
 #[derive(Clone)]
 pub struct Shared {
@@ -75,6 +78,7 @@ async fn bitrix24_call(
     body: &Bytes,
 ) -> warp::reply::Response {
     let started = shared.clock.now_micros();
+    let request_bytes = query.len() + body.len();
     let segments: Vec<&str> = tail.split('/').filter(|s| !s.is_empty()).collect();
     let method = normalize_method(segments.last().copied().unwrap_or(""));
     let mut params = params::parse_form(query.as_bytes());
@@ -107,7 +111,13 @@ async fn bitrix24_call(
         crm: "bitrix24",
         method,
         auth: auth_kind,
-        params: Value::Object(params),
+        // Large requests are not kept whole: the journal stays small however
+        // big the bodies clients send.
+        params: if request_bytes > JOURNAL_PARAMS_MAX {
+            json!({ "_truncated": true, "bytes": request_bytes })
+        } else {
+            Value::Object(params)
+        },
         status,
         error: body.get("error").and_then(Value::as_str).map(str::to_owned),
     });

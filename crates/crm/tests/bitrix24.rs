@@ -387,3 +387,12 @@ async fn oauth_tokens_expire_after_an_hour_and_refresh_tokens_rotate() {
         call(&s, "GET", "/oauth/token/?grant_type=refresh_token&client_id=x&client_secret=y", None, b"").await;
     assert_eq!((status, body["error"].as_str()), (401, Some("invalid_client")));
 }
+
+#[tokio::test]
+async fn the_journal_keeps_large_requests_without_their_parameters() {
+    let s = shared();
+    let big = format!("filter[NAME]={}", "x".repeat(20_000));
+    call(&s, "POST", &hook(&s, "user.get"), Some("application/x-www-form-urlencoded"), big.as_bytes()).await;
+    let (_, journal) = call(&s, "GET", "/_admin/journal", None, b"").await;
+    assert_eq!(journal["entries"][0]["params"], json!({"_truncated": true, "bytes": big.len()}));
+}
