@@ -20,6 +20,11 @@ impl Style {
         Style { on }
     }
 
+    /// Colour on stderr when it is a terminal and NO_COLOR is not set.
+    pub fn for_stderr() -> Style {
+        Style { on: io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none() }
+    }
+
     fn paint(self, code: &str, text: &str) -> String {
         if self.on { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_owned() }
     }
@@ -43,7 +48,7 @@ impl Style {
 
 /// Prints `error: message` on stderr, in red on a terminal.
 pub fn error_line(message: &str) {
-    let style = Style { on: io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none() };
+    let style = Style::for_stderr();
     let _ = writeln!(io::stderr().lock(), "{} {message}", style.red("error:"));
 }
 

@@ -22,6 +22,9 @@ pub struct WorldLookup<'w> {
     companies: Vec<Entity>,
     leads: Vec<Entity>,
     deals: Vec<Entity>,
+    /// Ids free for records created during calls (computed once: the world scans every record for them).
+    next_b24_id: u32,
+    next_amo_id: u64,
 }
 
 impl<'w> WorldLookup<'w> {
@@ -44,6 +47,8 @@ impl<'w> WorldLookup<'w> {
             companies: world.companies.iter().map(|c| entity(ClientRef::Company(c))).collect(),
             leads: if amo { Vec::new() } else { world.leads.iter().map(|l| entity(ClientRef::Lead(l))).collect() },
             deals: if amo { world.deals.iter().map(|d| world.amocrm_deal(d)).collect() } else { Vec::new() },
+            next_b24_id: world.next_b24_id(),
+            next_amo_id: world.next_amo_id(),
         }
     }
 
@@ -125,9 +130,8 @@ impl Lookup for WorldLookup<'_> {
                 let (registered_entity, registered_deal) = match &found_entity {
                     Some(_) => (None, None),
                     None => {
-                        let contact_id = self.world.next_amo_id() + self.call_number(request.linkedid, 1, 1_000_000);
-                        let deal_id =
-                            self.world.next_amo_id() + 1_000_000 + self.call_number(request.linkedid, 2, 1_000_000);
+                        let contact_id = self.next_amo_id + self.call_number(request.linkedid, 1, 1_000_000);
+                        let deal_id = self.next_amo_id + 1_000_000 + self.call_number(request.linkedid, 2, 1_000_000);
                         let contact = self.world.amocrm_new_contact(phone, responsible, contact_id, start);
                         let deal = self.world.amocrm_new_deal(contact_id, responsible, deal_id, start);
                         (Some(contact), Some(deal))
@@ -140,7 +144,7 @@ impl Lookup for WorldLookup<'_> {
                 let created = match &found_entity {
                     Some(_) => None,
                     None => {
-                        let id = self.world.next_b24_id() + self.call_number(request.linkedid, 3, 1_000_000) as u32;
+                        let id = self.next_b24_id + self.call_number(request.linkedid, 3, 1_000_000) as u32;
                         created_lead_id = id.to_string();
                         Some(self.world.bitrix24_new_lead(phone, responsible, id, start))
                     }

@@ -173,7 +173,7 @@ fn open(path: &Path) -> Result<File, String> {
 }
 
 fn summary(t: &Tally) {
-    let style = Style { on: io::IsTerminal::is_terminal(&io::stderr()) && std::env::var_os("NO_COLOR").is_none() };
+    let style = Style::for_stderr();
     let mut line = format!("{} checked", plural(t.payloads, "payload"));
     let crms: Vec<String> = [("bitrix24", t.bitrix24), ("amocrm", t.amocrm)]
         .iter()

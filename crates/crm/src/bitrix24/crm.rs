@@ -277,6 +277,16 @@ fn update(ctx: &mut Ctx<'_>, kind: Kind, p: &Map<String, Value>) -> Result<Answe
     Ok(Answer::of(json!(true)))
 }
 
+/// Whether `record`'s multi-field `field` (`PHONE`, `EMAIL`) holds `value`:
+/// phones compared whatever their spelling, e-mails without case.
+pub(super) fn holds(record: &Map<String, Value>, field: &str, world: &callfull_world::World, value: &str) -> bool {
+    let stored = record.get(field).and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+    stored
+        .iter()
+        .filter_map(|m| m.get("VALUE").and_then(Value::as_str))
+        .any(|s| if field == "PHONE" { world.same_number(value, s) } else { value.eq_ignore_ascii_case(s) })
+}
+
 /// `crm.duplicate.findbycomm`: IDs by entity type of the records holding any
 /// of up to 20 phones (formatting ignored) or e-mails; `[]` when none.
 pub(super) fn find_by_comm(ctx: &mut Ctx<'_>, p: &Map<String, Value>) -> Result<Answer, B24Error> {
@@ -310,14 +320,7 @@ pub(super) fn find_by_comm(ctx: &mut Ctx<'_>, p: &Map<String, Value>) -> Result<
         let ids: Vec<u64> = kind_rows
             .rows(ctx.records)
             .iter()
-            .filter(|r| {
-                let stored = r.get(kind).and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
-                stored.iter().filter_map(|m| m.get("VALUE").and_then(Value::as_str)).any(|s| {
-                    values
-                        .iter()
-                        .any(|v| if kind == "PHONE" { world.same_number(v, s) } else { v.eq_ignore_ascii_case(s) })
-                })
-            })
+            .filter(|r| values.iter().any(|v| holds(r, kind, world, v)))
             .filter_map(|r| r.get("ID").and_then(Value::as_str).and_then(|id| id.parse().ok()))
             .take(20)
             .collect();

@@ -183,11 +183,7 @@ fn records_with_phone<'r>(
     world: &World,
     phone: &str,
 ) -> Vec<(&'static str, &'r Map<String, Value>)> {
-    let has = |r: &&Map<String, Value>| {
-        r.get("PHONE").and_then(Value::as_array).is_some_and(|items| {
-            items.iter().filter_map(|m| m.get("VALUE").and_then(Value::as_str)).any(|v| world.same_number(phone, v))
-        })
-    };
+    let has = |r: &&Map<String, Value>| super::crm::holds(r, "PHONE", world, phone);
     let kinds: [(&'static str, &Vec<Map<String, Value>>); 3] =
         [("CONTACT", &records.contacts), ("COMPANY", &records.companies), ("LEAD", &records.leads)];
     kinds.into_iter().flat_map(|(kind, rows)| rows.iter().filter(has).map(move |r| (kind, r))).collect()
