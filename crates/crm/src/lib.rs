@@ -26,7 +26,9 @@ pub mod admin;
 pub mod bitrix24;
 mod clock;
 pub mod params;
+mod router;
 mod server;
 
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use server::{CrmServer, MAX_BODY, Shared, routes, spawn};
+pub use router::{ADMIN_TOKEN_HEADER, MAX_BODY, Request, Response, handle};
+pub use server::{CrmServer, Shared, routes, spawn};

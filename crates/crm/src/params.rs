@@ -19,6 +19,9 @@ pub enum ParamsError {
     /// A JSON body that is not JSON (or not an object).
     #[error("{0}")]
     Json(String),
+    /// A multipart body that cannot be split into its parts.
+    #[error("{0}")]
+    Multipart(String),
 }
 
 /// Parses `a=1&b[c]=2&d[]=x&d[]=y` into `{"a":"1","b":{"c":"2"},"d":["x","y"]}`.
@@ -40,6 +43,84 @@ pub fn parse_json(input: &[u8]) -> Result<Map<String, Value>, ParamsError> {
         Ok(other) => Err(ParamsError::Json(format!("the JSON body is a {}, not an object", kind(&other)))),
         Err(e) => Err(ParamsError::Json(format!("the JSON body is not valid JSON: {e}"))),
     }
+}
+
+/// Parses a `multipart/form-data` body (`content_type` carries its boundary).
+/// Text parts become string parameters, nested by their bracketed names as in
+/// a form; a file part becomes `[filename, base64 content]`, the shape
+/// Bitrix24 methods take files in.
+pub fn parse_multipart(input: &[u8], content_type: &str) -> Result<Map<String, Value>, ParamsError> {
+    let bad = |why: &str| ParamsError::Multipart(format!("the multipart body cannot be read: {why}"));
+    let boundary = content_type
+        .split(';')
+        .filter_map(|p| p.trim().split_once('='))
+        .find(|(k, _)| k.trim().eq_ignore_ascii_case("boundary"))
+        .map(|(_, v)| v.trim().trim_matches('"'))
+        .filter(|b| !b.is_empty())
+        .ok_or_else(|| bad("no boundary in the Content-Type"))?;
+    let delimiter = format!("--{boundary}");
+    let mut root = Map::new();
+    let mut rest = match find(input, delimiter.as_bytes()) {
+        Some(at) => &input[at + delimiter.len()..],
+        None => return Err(bad("the boundary never occurs")),
+    };
+    let closing = format!("\r\n{delimiter}");
+    loop {
+        if rest.starts_with(b"--") {
+            return Ok(normalize_map(root));
+        }
+        rest = rest.strip_prefix(b"\r\n").ok_or_else(|| bad("a boundary is not followed by a line break"))?;
+        let head_end = find(rest, b"\r\n\r\n").ok_or_else(|| bad("a part has no end of headers"))?;
+        let head = std::str::from_utf8(&rest[..head_end]).map_err(|_| bad("part headers are not UTF-8"))?;
+        let body_start = head_end + 4;
+        let body_len =
+            find(&rest[body_start..], closing.as_bytes()).ok_or_else(|| bad("the closing boundary is missing"))?;
+        let content = &rest[body_start..body_start + body_len];
+        rest = &rest[body_start + body_len + closing.len()..];
+        let disposition = head
+            .split("\r\n")
+            .find_map(|line| line.split_once(':').filter(|(k, _)| k.trim().eq_ignore_ascii_case("content-disposition")))
+            .map(|(_, v)| v)
+            .ok_or_else(|| bad("a part has no Content-Disposition"))?;
+        let Some(name) = disposition_param(disposition, "name") else { continue };
+        let value = match disposition_param(disposition, "filename") {
+            Some(filename) => Value::Array(vec![Value::String(filename), Value::String(base64_encode(content))]),
+            None => Value::String(
+                String::from_utf8(content.to_vec())
+                    .map_err(|_| bad(&format!("the part `{name}` is not UTF-8 text")))?,
+            ),
+        };
+        insert(&mut root, &name, value);
+    }
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// `name` from `form-data; name="file"; filename="a.mp3"`.
+fn disposition_param(disposition: &str, name: &str) -> Option<String> {
+    disposition
+        .split(';')
+        .filter_map(|p| p.trim().split_once('='))
+        .find_map(|(k, v)| k.trim().eq_ignore_ascii_case(name).then(|| v.trim().trim_matches('"').to_owned()))
+}
+
+/// Standard base64 with padding.
+pub fn base64_encode(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = chunk.iter().enumerate().fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
 }
 
 fn kind(v: &Value) -> &'static str {
@@ -163,6 +244,31 @@ mod tests {
         assert_eq!(parse_json(b"  ").unwrap(), Map::new());
         assert!(parse_json(b"{\"a\":").unwrap_err().to_string().contains("not valid JSON"));
         assert!(parse_json(b"[1]").unwrap_err().to_string().contains("a list, not an object"));
+    }
+
+    #[test]
+    fn multipart_text_parts_nest_and_files_become_name_and_base64() {
+        let body = b"preamble\r\n--XyZ\r\nContent-Disposition: form-data; name=\"fields[TITLE]\"\r\n\r\nA & B\r\n--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"rec.mp3\"\r\nContent-Type: audio/mpeg\r\n\r\nabcd\r\n--XyZ--\r\n";
+        let p = parse_multipart(body, "multipart/form-data; boundary=\"XyZ\"").unwrap();
+        assert_eq!(Value::Object(p), json!({"fields": {"TITLE": "A & B"}, "file": ["rec.mp3", "YWJjZA=="]}));
+    }
+
+    #[test]
+    fn broken_multipart_bodies_are_refused_with_the_reason() {
+        let ct = "multipart/form-data; boundary=XyZ";
+        assert!(parse_multipart(b"--XyZ\r\n", "multipart/form-data").unwrap_err().to_string().contains("no boundary"));
+        assert!(parse_multipart(b"nothing", ct).unwrap_err().to_string().contains("never occurs"));
+        let unclosed = b"--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1";
+        assert!(parse_multipart(unclosed, ct).unwrap_err().to_string().contains("closing boundary"));
+    }
+
+    #[test]
+    fn base64_pads_like_the_standard() {
+        assert_eq!(base64_encode(b""), "");
+        assert_eq!(base64_encode(b"f"), "Zg==");
+        assert_eq!(base64_encode(b"fo"), "Zm8=");
+        assert_eq!(base64_encode(b"foo"), "Zm9v");
+        assert_eq!(base64_encode(&[0xff, 0xfe, 0x00, 0x01]), "//4AAQ==");
     }
 
     #[test]
