@@ -32,11 +32,13 @@ pub struct Shared {
 
 impl Shared {
     /// The state of a server for `portal` on `clock`, reached at `base_url`.
-    pub fn new(portal: Portal, clock: Arc<AdjustableClock>, base_url: impl Into<String>) -> Self {
+    pub fn new(mut portal: Portal, clock: Arc<AdjustableClock>, base_url: impl Into<String>) -> Self {
+        let base_url = base_url.into();
+        portal.set_public_url(&base_url);
         Shared {
             bitrix24: Arc::new(portal),
             clock,
-            base_url: Arc::new(base_url.into()),
+            base_url: Arc::new(base_url),
             journal: Arc::default(),
             faults: Arc::default(),
             admin_token: None,

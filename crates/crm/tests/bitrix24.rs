@@ -396,3 +396,142 @@ async fn the_journal_keeps_large_requests_without_their_parameters() {
     let (_, journal) = call(&s, "GET", "/_admin/journal", None, b"").await;
     assert_eq!(journal["entries"][0]["params"], json!({"_truncated": true, "bytes": big.len()}));
 }
+
+#[tokio::test]
+async fn attach_record_mode_three_hands_out_an_upload_url_that_takes_one_multipart_file() {
+    let s = shared();
+    let world = World::from_seed(7);
+    let register = json!({"USER_PHONE_INNER": world.employees[1].extension, "PHONE_NUMBER": "+79990001122", "TYPE": 2});
+    let (_, registered) = call(
+        &s,
+        "POST",
+        &hook(&s, "telephony.externalcall.register"),
+        Some("application/json"),
+        register.to_string().as_bytes(),
+    )
+    .await;
+    let call_id = registered["result"]["CALL_ID"].as_str().unwrap().to_owned();
+    let finish = format!("CALL_ID={call_id}&USER_ID={}&DURATION=42", world.employees[1].b24_id);
+    let (status, _) = call(
+        &s,
+        "POST",
+        &hook(&s, "telephony.externalcall.finish"),
+        Some("application/x-www-form-urlencoded"),
+        finish.as_bytes(),
+    )
+    .await;
+    assert_eq!(status, 200);
+
+    // A name without content: an upload URL on this server, field `file`.
+    let (status, attach) = call(
+        &s,
+        "POST",
+        &hook(&s, "telephony.externalCall.attachRecord"),
+        Some("application/x-www-form-urlencoded"),
+        format!("CALL_ID={call_id}&FILENAME=call.mp3").as_bytes(),
+    )
+    .await;
+    assert_eq!(status, 200, "{attach}");
+    assert_eq!(attach["result"]["fieldName"], "file");
+    let upload_url = attach["result"]["uploadUrl"].as_str().unwrap();
+    let path_and_query = upload_url.strip_prefix("http://127.0.0.1:8080").unwrap_or_else(|| panic!("{upload_url}"));
+    assert!(
+        path_and_query.starts_with("/rest/upload.json?auth=") && path_and_query.contains("&token=telephony%7C"),
+        "{upload_url}"
+    );
+
+    let boundary = "----callfull7MA4YWxkTrZu0gW";
+    let multipart = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"call.mp3\"\r\nContent-Type: audio/mpeg\r\n\r\nID3\u{3}\0fake-mp3\r\n--{boundary}--\r\n"
+    );
+    let ct = format!("multipart/form-data; boundary={boundary}");
+    let (status, uploaded) = call(&s, "POST", path_and_query, Some(&ct), multipart.as_bytes()).await;
+    assert_eq!(status, 200, "{uploaded}");
+    let file_id = uploaded["result"]["FILE_ID"].as_u64().expect("FILE_ID");
+    let finished = s.bitrix24.dump()["telephony"]["finished_calls"].clone();
+    let row = finished.as_array().unwrap().iter().find(|r| r["CALL_ID"] == call_id.as_str()).unwrap();
+    assert_eq!((row["RECORD_FILE_ID"].clone(), row["CALL_RECORD_URL"].clone()), (json!(file_id), json!("call.mp3")));
+
+    // The URL takes one file; a wrong extension never gets a URL; an empty upload is refused.
+    let (status, again) = call(&s, "POST", path_and_query, Some(&ct), multipart.as_bytes()).await;
+    assert_eq!((status, again["error"].as_str()), (400, Some("ERROR_UPLOAD")));
+    let (status, wav) = call(
+        &s,
+        "POST",
+        &hook(&s, "telephony.externalcall.attachrecord"),
+        Some("application/x-www-form-urlencoded"),
+        format!("CALL_ID={call_id}&FILENAME=call.ogg").as_bytes(),
+    )
+    .await;
+    assert_eq!(
+        (status, wav["error_description"].as_str()),
+        (400, Some("Wrong file extension. Only wav and mp3 are allowed"))
+    );
+    let (_, second) = call(
+        &s,
+        "POST",
+        &hook(&s, "telephony.externalcall.attachrecord"),
+        Some("application/x-www-form-urlencoded"),
+        format!("CALL_ID={call_id}&FILENAME=b.wav").as_bytes(),
+    )
+    .await;
+    let second_path =
+        second["result"]["uploadUrl"].as_str().unwrap().strip_prefix("http://127.0.0.1:8080").unwrap().to_owned();
+    let empty =
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"other\"\r\n\r\nx\r\n--{boundary}--\r\n");
+    let (status, refused) = call(&s, "POST", &second_path, Some(&ct), empty.as_bytes()).await;
+    assert_eq!((status, refused["error_description"].as_str()), (400, Some("File content is empty.")));
+}
+
+#[tokio::test]
+async fn multipart_bodies_carry_parameters_and_broken_ones_get_the_vendor_shape() {
+    let s = shared();
+    let boundary = "XyZ";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"FILTER[UF_PHONE_INNER]\"\r\n\r\n{}\r\n--{boundary}--\r\n",
+        World::from_seed(7).employees[0].extension
+    );
+    let ct = format!("multipart/form-data; boundary={boundary}");
+    let (status, users) = call(&s, "POST", &hook(&s, "user.get"), Some(&ct), body.as_bytes()).await;
+    assert_eq!(status, 200);
+    assert_eq!(users["result"].as_array().unwrap().len(), 1);
+    let (status, broken) = call(
+        &s,
+        "POST",
+        &hook(&s, "user.get"),
+        Some(&ct),
+        b"--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nno end",
+    )
+    .await;
+    assert_eq!((status, broken["error"].as_str()), (400, Some("INVALID_REQUEST")));
+    assert!(broken["error_description"].as_str().unwrap().contains("closing boundary"));
+}
+
+#[tokio::test]
+async fn crm_fields_describe_every_field_with_its_type() {
+    let s = shared();
+    for entity in ["contact", "company", "lead", "deal"] {
+        let (status, fields) = call(&s, "GET", &hook(&s, &format!("crm.{entity}.fields")), None, b"").await;
+        assert_eq!(status, 200);
+        let fields = fields["result"].as_object().unwrap();
+        assert_eq!(fields["ID"]["type"], "integer");
+        assert_eq!(fields["ID"]["isReadOnly"], true);
+        assert_eq!(fields["ASSIGNED_BY_ID"]["type"], "user");
+        for (name, field) in fields {
+            for flag in ["isRequired", "isReadOnly", "isImmutable", "isMultiple", "isDynamic"] {
+                assert!(field[flag].is_boolean(), "{entity}.{name}.{flag}");
+            }
+            assert!(field["title"].is_string() && field["type"].is_string(), "{entity}.{name}");
+        }
+        if entity == "deal" {
+            assert!(!fields.contains_key("PHONE"), "deals have no multi-fields");
+        } else {
+            assert_eq!(
+                (fields["PHONE"]["type"].as_str(), fields["PHONE"]["isMultiple"].as_bool()),
+                (Some("crm_multifield"), Some(true))
+            );
+        }
+    }
+    let (_, lead) = call(&s, "GET", &hook(&s, "crm.lead.fields"), None, b"").await;
+    assert_eq!(lead["result"]["STATUS_ID"]["statusType"], "STATUS");
+}

@@ -170,6 +170,32 @@ pub(super) fn deal_update(ctx: &mut Ctx<'_>, p: &Map<String, Value>) -> Result<A
     update(ctx, Kind::Deal, p)
 }
 
+fn fields(ctx: &Ctx<'_>, kind: Kind) -> Result<Answer, B24Error> {
+    let entity = match kind {
+        Kind::Contact => "CONTACT",
+        Kind::Company => "COMPANY",
+        Kind::Lead => "LEAD",
+        Kind::Deal => "DEAL",
+    };
+    let sample = match kind {
+        Kind::Deal => None,
+        _ => kind.rows(ctx.records).first(),
+    };
+    Ok(Answer::of(super::fields::describe(entity, sample)))
+}
+pub(super) fn contact_fields(ctx: &mut Ctx<'_>, _: &Map<String, Value>) -> Result<Answer, B24Error> {
+    fields(ctx, Kind::Contact)
+}
+pub(super) fn company_fields(ctx: &mut Ctx<'_>, _: &Map<String, Value>) -> Result<Answer, B24Error> {
+    fields(ctx, Kind::Company)
+}
+pub(super) fn lead_fields(ctx: &mut Ctx<'_>, _: &Map<String, Value>) -> Result<Answer, B24Error> {
+    fields(ctx, Kind::Lead)
+}
+pub(super) fn deal_fields(ctx: &mut Ctx<'_>, _: &Map<String, Value>) -> Result<Answer, B24Error> {
+    fields(ctx, Kind::Deal)
+}
+
 /// `fields` of an add or update: an object (a form's `fields[…]` is one too).
 fn fields_param(p: &Map<String, Value>) -> Result<Map<String, Value>, B24Error> {
     match params::get(p, "fields") {

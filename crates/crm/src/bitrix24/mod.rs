@@ -10,6 +10,7 @@
 mod batch;
 mod crm;
 mod error;
+mod fields;
 pub mod oauth;
 pub mod query;
 mod telephony;
@@ -121,6 +122,7 @@ const WRITES: &[&str] = &[
     "telephony.externalcall.register",
     "telephony.externalcall.finish",
     "telephony.externalcall.attachrecord",
+    "upload",
     "telephony.externalline.add",
     "telephony.externalline.update",
     "telephony.externalline.delete",
@@ -142,6 +144,7 @@ pub struct Portal {
     bucket: Mutex<Bucket>,
     records: Mutex<Records>,
     oauth: oauth::OAuth,
+    public_url: String,
 }
 
 impl Portal {
@@ -166,6 +169,7 @@ impl Portal {
             bucket: Mutex::new(Bucket::default()),
             records: Mutex::new(records),
             oauth: oauth::OAuth::new(world_seed),
+            public_url: "http://127.0.0.1".into(),
         }
     }
 
@@ -217,6 +221,16 @@ impl Portal {
     /// The long-lived OAuth access token this portal accepts.
     pub fn access_token(&self) -> &str {
         &self.access_token
+    }
+
+    /// The URL clients reach the portal at (`http://127.0.0.1:8080`), used in
+    /// the URLs it hands out (upload URLs, event `auth` blocks).
+    pub fn public_url(&self) -> &str {
+        &self.public_url
+    }
+
+    pub(crate) fn set_public_url(&mut self, url: &str) {
+        url.clone_into(&mut self.public_url);
     }
 
     /// The OAuth application and its tokens.
@@ -411,6 +425,10 @@ const METHODS: &[(&str, Handler)] = &[
     ("crm.company.update", crm::company_update),
     ("crm.lead.update", crm::lead_update),
     ("crm.deal.update", crm::deal_update),
+    ("crm.contact.fields", crm::contact_fields),
+    ("crm.company.fields", crm::company_fields),
+    ("crm.lead.fields", crm::lead_fields),
+    ("crm.deal.fields", crm::deal_fields),
     ("crm.duplicate.findbycomm", crm::find_by_comm),
     ("crm.activity.get", telephony::activity_get),
     ("crm.activity.list", telephony::activity_list),
@@ -420,6 +438,7 @@ const METHODS: &[(&str, Handler)] = &[
     ("telephony.externalcall.hide", telephony::hide),
     ("telephony.externalcall.attachrecord", telephony::attach_record),
     ("telephony.externalcall.searchcrmentities", telephony::search_crm_entities),
+    ("upload", telephony::upload),
     ("telephony.externalline.add", telephony::line_add),
     ("telephony.externalline.get", telephony::line_get),
     ("telephony.externalline.update", telephony::line_update),

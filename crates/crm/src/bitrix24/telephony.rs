@@ -38,9 +38,20 @@ pub struct Telephony {
     activities: Vec<Map<String, Value>>,
     /// External lines: `(ID, NUMBER, NAME, CRM_AUTO_CREATE)`.
     lines: Vec<(u64, String, String, String)>,
+    /// Upload URLs handed out by `attachRecord` and not used yet.
+    #[serde(default)]
+    uploads: Vec<PendingUpload>,
     next_id: u64,
     calls_made: u64,
     seed: u64,
+}
+
+/// An `uploadUrl` of `attachRecord` mode 3, waiting for its file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct PendingUpload {
+    token: String,
+    call_id: String,
+    filename: String,
 }
 
 impl Telephony {
@@ -50,6 +61,7 @@ impl Telephony {
             stats: Vec::new(),
             activities: Vec::new(),
             lines: Vec::new(),
+            uploads: Vec::new(),
             next_id: u64::from(world.next_b24_id()).max(5_000),
             calls_made: 0,
             seed: world.seed,
@@ -477,9 +489,24 @@ pub(super) fn attach_record(ctx: &mut Ctx<'_>, p: &Map<String, Value>) -> Result
             }
             name.clone()
         }
-        (None, Some(_), None) => {
-            // Mode 3 (an upload URL for a multipart POST) is not served yet.
-            return Err(B24Error::legacy("File content is empty."));
+        (None, Some(name), None) => {
+            check_extension(name)?;
+            // Mode 3: an upload URL the client POSTs the file to (field `file`).
+            let n = ctx.records.telephony.new_id();
+            let token = format!("telephony|{}", super::token(ctx.records.telephony.seed ^ n, 0x0F11E, 32));
+            ctx.records.telephony.uploads.push(PendingUpload {
+                token: token.clone(),
+                call_id: call_id.clone(),
+                filename: name.clone(),
+            });
+            let query: String = form_urlencoded::Serializer::new(String::new())
+                .append_pair("auth", ctx.portal.access_token())
+                .append_pair("token", &token)
+                .finish();
+            return Ok(Answer::of(json!({
+                "uploadUrl": format!("{}/rest/upload.json?{query}", ctx.portal.public_url()),
+                "fieldName": "file",
+            })));
         }
         (None, None, _) => {
             return Err(B24Error::legacy(
@@ -487,11 +514,31 @@ pub(super) fn attach_record(ctx: &mut Ctx<'_>, p: &Map<String, Value>) -> Result
             ));
         }
     };
+    check_extension(&name)?;
+    let file_id = attach_file(ctx, &call_id, url.unwrap_or(name));
+    Ok(Answer::of(json!({ "FILE_ID": file_id })))
+}
+
+fn check_extension(name: &str) -> Result<(), B24Error> {
     let lower = name.to_ascii_lowercase();
-    if !(lower.ends_with(".mp3") || lower.ends_with(".wav")) {
-        return Err(B24Error::legacy("Wrong file extension. Only wav and mp3 are allowed"));
+    if lower.ends_with(".mp3") || lower.ends_with(".wav") {
+        Ok(())
+    } else {
+        Err(B24Error::legacy("Wrong file extension. Only wav and mp3 are allowed"))
     }
+}
+
+/// Stores a record for a finished call: a new file id, set on the call's
+/// statistics row (`RECORD_FILE_ID`, `CALL_RECORD_URL`) and activity
+/// (`FILES`); calling again replaces the previous record.
+fn attach_file(ctx: &mut Ctx<'_>, call_id: &str, url: String) -> u64 {
     let file_id = ctx.records.telephony.new_id();
+    if let Some(row) =
+        ctx.records.telephony.stats.iter_mut().find(|s| s.get("CALL_ID").and_then(Value::as_str) == Some(call_id))
+    {
+        row.insert("RECORD_FILE_ID".into(), json!(file_id));
+        row.insert("CALL_RECORD_URL".into(), json!(url));
+    }
     let origin = format!("VI_{call_id}");
     if let Some(activity) = ctx
         .records
@@ -500,9 +547,29 @@ pub(super) fn attach_record(ctx: &mut Ctx<'_>, p: &Map<String, Value>) -> Result
         .iter_mut()
         .find(|a| a.get("ORIGIN_ID").and_then(Value::as_str) == Some(origin.as_str()))
     {
-        // Calling again replaces the previous record.
-        activity.insert("FILES".into(), json!([{"id": file_id, "url": url.clone().unwrap_or_else(|| name.clone())}]));
+        activity.insert("FILES".into(), json!([{"id": file_id, "url": url}]));
     }
+    file_id
+}
+
+/// `POST /rest/upload.json?auth=…&token=telephony|…` with the multipart field
+/// `file`: the second half of `attachRecord` mode 3. Each upload URL takes
+/// one file.
+pub(super) fn upload(ctx: &mut Ctx<'_>, p: &Map<String, Value>) -> Result<Answer, B24Error> {
+    let token = str_param(p, "token").unwrap_or_default();
+    let Some(index) = ctx.records.telephony.uploads.iter().position(|u| u.token == token) else {
+        return Err(B24Error::new(400, "ERROR_UPLOAD", "The upload token is unknown or was used already"));
+    };
+    let content = match params::get(p, "file") {
+        Some(Value::Array(file)) => file.get(1).and_then(Value::as_str).unwrap_or_default(),
+        Some(Value::String(text)) => text.as_str(),
+        _ => "",
+    };
+    if content.is_empty() {
+        return Err(B24Error::legacy("File content is empty."));
+    }
+    let pending = ctx.records.telephony.uploads.remove(index);
+    let file_id = attach_file(ctx, &pending.call_id, pending.filename);
     Ok(Answer::of(json!({ "FILE_ID": file_id })))
 }
 
