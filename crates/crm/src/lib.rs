@@ -25,6 +25,7 @@
 pub mod admin;
 pub mod bitrix24;
 mod clock;
+mod deliver;
 pub mod params;
 mod router;
 mod server;

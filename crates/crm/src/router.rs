@@ -9,6 +9,7 @@ use bytes::Bytes;
 use serde_json::{Map, Value, json};
 
 use crate::admin::{Entry, Fault};
+use crate::bitrix24::events::Delivery;
 use crate::bitrix24::{Auth, B24Error, normalize_method};
 use crate::clock::Clock;
 use crate::params;
@@ -54,14 +55,17 @@ pub struct Response {
     pub body: Vec<u8>,
     /// Wait this long before answering (an injected latency).
     pub delay_ms: u64,
+    /// Events to post to handlers once answered.
+    pub deliveries: Vec<Delivery>,
 }
 
 impl Response {
     fn json(status: u16, body: &Value) -> Self {
-        Response { status, body: serde_json::to_vec(body).unwrap_or_default(), delay_ms: 0 }
+        Response { status, body: serde_json::to_vec(body).unwrap_or_default(), delay_ms: 0, deliveries: Vec::new() }
     }
 
-    fn error(e: &B24Error) -> Self {
+    /// The answer for an error.
+    pub fn error(e: &B24Error) -> Self {
         Response::json(e.status, &e.body())
     }
 
@@ -233,9 +237,42 @@ fn admin(shared: &Shared, path: &str, request: &Request) -> Response {
             ok(json!({ "faults": [] }))
         }
         ("POST", "/oauth/code") => ok(json!({ "code": shared.bitrix24.oauth().new_code() })),
-        (_, "/info" | "" | "/journal" | "/reset" | "/state" | "/clock" | "/faults" | "/oauth/code") => {
-            Response::error(&B24Error::new(405, "INVALID_REQUEST", "This admin path does not take that HTTP method"))
+        ("POST", "/bitrix24/click-to-call" | "/bitrix24/callback" | "/bitrix24/outgoing-webhook") => {
+            let params = match params::parse_json(&request.body) {
+                Ok(params) => params,
+                Err(e) => return bad_admin(format!("admin request body: {e}")),
+            };
+            let portal = &shared.bitrix24;
+            let now = shared.clock.now_micros();
+            let outcome = match path {
+                "/bitrix24/click-to-call" => portal.click_to_call(&params, now),
+                "/bitrix24/callback" => portal.callback_request(&params, now),
+                _ => portal.add_outgoing_webhook(&params, now).map(|answer| (answer, Vec::new())),
+            };
+            match outcome {
+                Ok((data, deliveries)) => Response {
+                    deliveries: deliveries.clone(),
+                    ..ok(
+                        json!({ "data": data, "deliveries": deliveries.iter().map(|d| &d.handler).collect::<Vec<_>>() }),
+                    )
+                },
+                Err(e) => Response::error(&e),
+            }
         }
+        (
+            _,
+            "/info"
+            | ""
+            | "/journal"
+            | "/reset"
+            | "/state"
+            | "/clock"
+            | "/faults"
+            | "/oauth/code"
+            | "/bitrix24/click-to-call"
+            | "/bitrix24/callback"
+            | "/bitrix24/outgoing-webhook",
+        ) => Response::error(&B24Error::new(405, "INVALID_REQUEST", "This admin path does not take that HTTP method")),
         _ => Response::error(&B24Error::method_not_found()),
     }
 }

@@ -11,6 +11,7 @@ use warp::http::{HeaderValue, StatusCode};
 
 use crate::admin::{AdjustableClock, Faults, Journal};
 use crate::bitrix24::{B24Error, Portal};
+use crate::clock::Clock;
 use crate::router::{MAX_BODY, Request, Response};
 
 /// What every handler shares.
@@ -114,17 +115,11 @@ pub fn routes(shared: Shared) -> impl Filter<Extract = (warp::reply::Response,),
                     // reading an undeclared (chunked) one at the limit.
                     if length.is_some_and(|l| l > MAX_BODY) {
                         let e = B24Error::too_large(MAX_BODY);
-                        return to_warp(Response { status: e.status, body: e.body().to_string().into(), delay_ms: 0 });
+                        return to_warp(Response::error(&e));
                     }
                     let body = match read_body(body).await {
                         Ok(body) => body,
-                        Err(e) => {
-                            return to_warp(Response {
-                                status: e.status,
-                                body: e.body().to_string().into(),
-                                delay_ms: 0,
-                            });
-                        }
+                        Err(e) => return to_warp(Response::error(&e)),
                     };
                     let request = Request {
                         method: method.as_str().to_owned(),
@@ -136,7 +131,9 @@ pub fn routes(shared: Shared) -> impl Filter<Extract = (warp::reply::Response,),
                         remote,
                         body,
                     };
-                    let response = crate::router::handle(&shared, &request);
+                    let mut response = crate::router::handle(&shared, &request);
+                    let deliveries = std::mem::take(&mut response.deliveries);
+                    crate::deliver::spawn_all(deliveries, shared.journal.clone(), shared.clock.now_micros());
                     if response.delay_ms > 0 {
                         tokio::time::sleep(std::time::Duration::from_millis(response.delay_ms)).await;
                     }
@@ -148,7 +145,7 @@ pub fn routes(shared: Shared) -> impl Filter<Extract = (warp::reply::Response,),
             // Only a header that cannot be read gets here (the path, method
             // and body are never refused by the filters above).
             let e = B24Error::invalid_request(format!("the request headers cannot be read: {rejection:?}"));
-            Ok::<_, Infallible>(to_warp(Response { status: e.status, body: e.body().to_string().into(), delay_ms: 0 }))
+            Ok::<_, Infallible>(to_warp(Response::error(&e)))
         })
         .unify()
 }

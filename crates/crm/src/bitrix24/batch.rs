@@ -59,7 +59,7 @@ fn php_map(map: Map<String, Value>) -> Value {
     if map.is_empty() { json!([]) } else { Value::Object(map) }
 }
 
-pub(super) fn run(portal: &Portal, p: &Map<String, Value>, now_micros: i64) -> Result<Answer, B24Error> {
+pub(super) fn run(portal: &Portal, p: &Map<String, Value>, now_micros: i64, app: bool) -> Result<Answer, B24Error> {
     let commands = commands(p);
     if commands.len() > MAX_COMMANDS {
         return Err(B24Error::new(400, "ERROR_BATCH_LENGTH_EXCEEDED", "Max batch length exceeded"));
@@ -74,7 +74,7 @@ pub(super) fn run(portal: &Portal, p: &Map<String, Value>, now_micros: i64) -> R
         let outcome = if method == "batch" {
             Err(B24Error::new(405, "ERROR_BATCH_METHOD_NOT_ALLOWED", "Method is not allowed for batch usage"))
         } else {
-            portal.dispatch(&method, &params::parse_form(query.as_bytes()), now_micros)
+            portal.dispatch(&method, &params::parse_form(query.as_bytes()), now_micros, app)
         };
         match outcome {
             Ok(answer) => {

@@ -10,6 +10,7 @@
 mod batch;
 mod crm;
 mod error;
+pub mod events;
 mod fields;
 pub mod oauth;
 pub mod query;
@@ -74,6 +75,9 @@ pub struct Records {
     pub deals: Vec<Map<String, Value>>,
     /// The telephony side: active calls, statistics, call activities.
     pub telephony: telephony::Telephony,
+    /// Handlers bound to events (`event.bind` and outgoing webhooks).
+    #[serde(default)]
+    pub events: Vec<events::Binding>,
 }
 
 /// The leaky bucket of `bitrix24-rest.md` §1.7: each request adds 1, the
@@ -126,6 +130,8 @@ const WRITES: &[&str] = &[
     "telephony.externalline.add",
     "telephony.externalline.update",
     "telephony.externalline.delete",
+    "event.bind",
+    "event.unbind",
 ];
 
 #[derive(Debug, Default)]
@@ -229,6 +235,65 @@ impl Portal {
         &self.public_url
     }
 
+    /// `auth[member_id]` of the events it sends: the portal's identity.
+    pub fn member_id(&self) -> String {
+        token(self.world.seed, 0x3E3B, 32)
+    }
+
+    /// `auth[application_token]` of the events it sends, which handlers
+    /// should check.
+    pub fn application_token(&self) -> String {
+        token(self.world.seed, 0xA77, 32)
+    }
+
+    /// A user clicks a number in the CRM: the call is registered and
+    /// `ONEXTERNALCALLSTART` goes to the bound handlers. Returns the event's
+    /// `data` and the posts to make.
+    pub fn click_to_call(
+        &self,
+        params: &Map<String, Value>,
+        now_micros: i64,
+    ) -> Result<(Value, Vec<events::Delivery>), B24Error> {
+        self.write(now_micros, |ctx| telephony::click_to_call(ctx, params))
+    }
+
+    /// A visitor asks for a call back: `ONEXTERNALCALLBACKSTART` goes to the
+    /// bound handlers.
+    pub fn callback_request(
+        &self,
+        params: &Map<String, Value>,
+        now_micros: i64,
+    ) -> Result<(Value, Vec<events::Delivery>), B24Error> {
+        self.write(now_micros, |ctx| telephony::callback_request(ctx, params))
+    }
+
+    /// An administrator adds an outgoing webhook (`event`, `handler`) in the
+    /// portal's settings.
+    pub fn add_outgoing_webhook(&self, params: &Map<String, Value>, now_micros: i64) -> Result<Value, B24Error> {
+        self.write(now_micros, |ctx| events::add_outgoing_webhook(ctx, params).map(|a| a.result))
+    }
+
+    /// Runs a change outside the REST methods, saved like theirs.
+    fn write<T>(
+        &self,
+        now_micros: i64,
+        change: impl FnOnce(&mut Ctx<'_>) -> Result<T, B24Error>,
+    ) -> Result<T, B24Error> {
+        let mut records = self.records.lock().unwrap_or_else(|e| e.into_inner());
+        let out = change(&mut Ctx { portal: self, records: &mut records, now_micros, app: false })?;
+        self.save(&records)?;
+        Ok(out)
+    }
+
+    fn save(&self, records: &Records) -> Result<(), B24Error> {
+        match self.options.state_file.as_deref() {
+            Some(path) => save_state(path, records).map_err(|e| {
+                B24Error::new(500, "INTERNAL_SERVER_ERROR", format!("the state file could not be written: {e}"))
+            }),
+            None => Ok(()),
+        }
+    }
+
     pub(crate) fn set_public_url(&mut self, url: &str) {
         url.clone_into(&mut self.public_url);
     }
@@ -261,24 +326,30 @@ impl Portal {
         self.take_from_bucket(now_micros)?;
         self.check_auth(auth, now_micros)?;
         let method = normalize_method(method);
+        let app = matches!(auth, Auth::Token(_));
         if method == "batch" {
-            return batch::run(self, params, now_micros);
+            return batch::run(self, params, now_micros, app);
         }
-        self.dispatch(&method, params, now_micros)
+        self.dispatch(&method, params, now_micros, app)
     }
 
-    /// One method, authenticated and within the limit already.
-    fn dispatch(&self, method: &str, params: &Map<String, Value>, now_micros: i64) -> Result<Answer, B24Error> {
+    /// One method, authenticated and within the limit already; `app` when the
+    /// caller came with an OAuth token (an application), not a webhook.
+    fn dispatch(
+        &self,
+        method: &str,
+        params: &Map<String, Value>,
+        now_micros: i64,
+        app: bool,
+    ) -> Result<Answer, B24Error> {
         let handler = METHODS.iter().find(|(name, _)| *name == method).map(|(_, h)| *h);
         let Some(handler) = handler else { return Err(B24Error::method_not_found()) };
         // A handler either finishes its change or returns an error before
         // making one, so a poisoned lock still guards consistent state.
         let mut records = self.records.lock().unwrap_or_else(|e| e.into_inner());
-        let answer = handler(&mut Ctx { portal: self, records: &mut records, now_micros }, params)?;
-        if let Some(path) = self.options.state_file.as_deref().filter(|_| WRITES.contains(&method)) {
-            save_state(path, &records).map_err(|e| {
-                B24Error::new(500, "INTERNAL_SERVER_ERROR", format!("the state file could not be written: {e}"))
-            })?;
+        let answer = handler(&mut Ctx { portal: self, records: &mut records, now_micros, app }, params)?;
+        if WRITES.contains(&method) {
+            self.save(&records)?;
         }
         Ok(answer)
     }
@@ -365,6 +436,7 @@ fn seeded_records(world: &World) -> Records {
         leads: world.leads.iter().map(|l| entity(callfull_world::ClientRef::Lead(l))).collect(),
         deals: Vec::new(),
         telephony: telephony::Telephony::new(world),
+        events: Vec::new(),
     }
 }
 
@@ -391,6 +463,8 @@ pub(crate) struct Ctx<'a> {
     portal: &'a Portal,
     records: &'a mut Records,
     now_micros: i64,
+    /// The caller is an application (OAuth token), not an incoming webhook.
+    app: bool,
 }
 
 impl Ctx<'_> {
@@ -439,6 +513,9 @@ const METHODS: &[(&str, Handler)] = &[
     ("telephony.externalcall.attachrecord", telephony::attach_record),
     ("telephony.externalcall.searchcrmentities", telephony::search_crm_entities),
     ("upload", telephony::upload),
+    ("event.bind", events::bind),
+    ("event.unbind", events::unbind),
+    ("event.get", events::get),
     ("telephony.externalline.add", telephony::line_add),
     ("telephony.externalline.get", telephony::line_get),
     ("telephony.externalline.update", telephony::line_update),

@@ -708,3 +708,81 @@ pub(super) fn line_delete(ctx: &mut Ctx<'_>, p: &Map<String, Value>) -> Result<A
     }
     Ok(Answer::of(json!([])))
 }
+
+/// A user clicked `phone` in the CRM: the portal registers an outgoing call
+/// (as `register` would) and sends `ONEXTERNALCALLSTART` to every bound
+/// handler. `p`: `user_id` or `extension`, `phone`, and optionally `line`,
+/// `crm_entity_type`, `crm_entity_id`.
+pub(super) fn click_to_call(
+    ctx: &mut Ctx<'_>,
+    p: &Map<String, Value>,
+) -> Result<(Value, Vec<super::events::Delivery>), B24Error> {
+    let clicked = str_param(p, "phone").ok_or_else(|| B24Error::invalid_request("`phone` is required"))?;
+    let mut register_params = Map::new();
+    match (str_param(p, "user_id"), str_param(p, "extension")) {
+        (Some(id), _) => register_params.insert("USER_ID".into(), json!(id)),
+        (None, Some(ext)) => register_params.insert("USER_PHONE_INNER".into(), json!(ext)),
+        (None, None) => return Err(B24Error::invalid_request("`user_id` or `extension` is required")),
+    };
+    register_params.insert("PHONE_NUMBER".into(), json!(clicked));
+    register_params.insert("TYPE".into(), json!(1));
+    for (from, to) in
+        [("line", "LINE_NUMBER"), ("crm_entity_type", "CRM_ENTITY_TYPE"), ("crm_entity_id", "CRM_ENTITY_ID")]
+    {
+        if let Some(v) = str_param(p, from) {
+            register_params.insert(to.into(), json!(v));
+        }
+    }
+    let user_id = user_of(ctx.records, &register_params)?;
+    let registered = register(ctx, &register_params)?.result;
+    let world = ctx.portal.world();
+    let number = world.number(&callfull_world::phone::normalize(&clicked));
+    let international = if number.base.len() == 10 && !number.is_local {
+        format!("+7{}", number.base)
+    } else {
+        callfull_world::phone::normalize(&clicked)
+    };
+    let data = json!({
+        "PHONE_NUMBER": clicked,
+        "PHONE_NUMBER_INTERNATIONAL": international,
+        "EXTENSION": callfull_world::phone::extension_of(&clicked).unwrap_or(""),
+        "USER_ID": user_id,
+        "CALL_LIST_ID": "0",
+        "LINE_NUMBER": str_param(p, "line").unwrap_or_default(),
+        "IS_MOBILE": "0",
+        "CALL_ID": registered["CALL_ID"],
+        "CRM_ENTITY_TYPE": registered["CRM_ENTITY_TYPE"],
+        "CRM_ENTITY_ID": registered["CRM_ENTITY_ID"].as_u64().map(|id| id.to_string()).unwrap_or_default(),
+    });
+    let map = data.as_object().cloned().unwrap_or_default();
+    let deliveries = super::events::deliveries(ctx, "ONEXTERNALCALLSTART", &map);
+    Ok((data, deliveries))
+}
+
+/// A visitor asked for a call back through a CRM form routed to the
+/// application: `ONEXTERNALCALLBACKSTART` to every bound handler. `p`:
+/// `phone`, and optionally `text`, `voice`, `line`, `crm_entity_type`,
+/// `crm_entity_id`.
+pub(super) fn callback_request(
+    ctx: &mut Ctx<'_>,
+    p: &Map<String, Value>,
+) -> Result<(Value, Vec<super::events::Delivery>), B24Error> {
+    let phone = str_param(p, "phone").ok_or_else(|| B24Error::invalid_request("`phone` is required"))?;
+    let world = ctx.portal.world();
+    let found = records_with_phone(ctx.records, world, &phone).first().map(|(kind, r)| (*kind, id_of(r)));
+    let (kind, id) = match (str_param(p, "crm_entity_type"), str_param(p, "crm_entity_id")) {
+        (Some(kind), Some(id)) => (kind.to_ascii_uppercase(), id),
+        _ => found.map_or((String::new(), String::new()), |(k, id)| (k.to_owned(), id.to_string())),
+    };
+    let data = json!({
+        "PHONE_NUMBER": phone,
+        "TEXT": str_param(p, "text").unwrap_or_default(),
+        "VOICE": str_param(p, "voice").unwrap_or_else(|| "ruinternalfemale".into()),
+        "CRM_ENTITY_TYPE": kind,
+        "CRM_ENTITY_ID": id,
+        "LINE_NUMBER": str_param(p, "line").unwrap_or_default(),
+    });
+    let map = data.as_object().cloned().unwrap_or_default();
+    let deliveries = super::events::deliveries(ctx, "ONEXTERNALCALLBACKSTART", &map);
+    Ok((data, deliveries))
+}
