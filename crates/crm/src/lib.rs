@@ -26,6 +26,7 @@ pub mod admin;
 pub mod bitrix24;
 mod clock;
 mod deliver;
+pub mod mock;
 pub mod params;
 mod router;
 mod server;
