@@ -279,7 +279,7 @@ fn with_a_state_file_every_answered_write_survives_a_restart() {
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("portal.json");
     let _ = std::fs::remove_file(&file);
-    let options = PortalOptions { rate_limit: None, state_file: Some(file.clone()) };
+    let options = PortalOptions { rate_limit: None, state_file: Some(file.clone()), ..PortalOptions::default() };
     let world = World::from_seed(11);
     let e = &world.employees[0];
 
@@ -307,4 +307,39 @@ fn with_a_state_file_every_answered_write_survives_a_restart() {
     let err = Portal::open(World::from_seed(11), options).err().expect("a broken state file is refused");
     assert!(err.to_string().contains("not a callfull state file"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn the_open_questions_are_settings_app_only_telephony_error_code_and_webhook_status() {
+    let options = PortalOptions {
+        rate_limit: None,
+        telephony_app_only: true,
+        telephony_error_code: "ERROR_CORE".into(),
+        wrong_webhook_status: 403,
+        ..PortalOptions::default()
+    };
+    let world = World::from_seed(11);
+    let portal = Portal::with_options(world.clone(), options);
+    let path = portal.webhook_path();
+    let parts: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let webhook = Auth::Webhook { user: parts[1], code: parts[2] };
+    let app = Auth::Token(Some(portal.access_token().to_owned()));
+    let params = |v: Value| v.as_object().cloned().unwrap();
+    let register = params(json!({"USER_ID": world.employees[0].b24_id, "PHONE_NUMBER": "+79990001122", "TYPE": 2}));
+
+    let refused = portal.call(&webhook, "telephony.externalcall.register", &register, T0).unwrap_err();
+    assert_eq!((refused.status, refused.code.as_ref()), (403, "WRONG_AUTH_TYPE"));
+    assert!(portal.call(&webhook, "user.current", &Map::new(), T0).is_ok(), "only telephony is app-only");
+    assert!(portal.call(&app, "telephony.externalcall.register", &register, T0).is_ok());
+
+    let invalid =
+        portal.call(&app, "telephony.externalcall.register", &params(json!({"PHONE_NUMBER": "1"})), T0).unwrap_err();
+    assert_eq!((invalid.status, invalid.code.as_ref()), (400, "ERROR_CORE"));
+    assert_eq!(invalid.description, "USER_ID or USER_PHONE_INNER should be set");
+    let not_found = portal.call(&app, "crm.contact.get", &params(json!({"id": 1})), T0).unwrap_err();
+    assert_eq!(not_found.code, "", "CRM handlers keep the empty code");
+
+    let wrong =
+        portal.call(&Auth::Webhook { user: parts[1], code: "nope" }, "user.current", &Map::new(), T0).unwrap_err();
+    assert_eq!((wrong.status, wrong.code.as_ref()), (403, "INVALID_CREDENTIALS"));
 }

@@ -23,6 +23,7 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         let options = callfull_crm::bitrix24::PortalOptions {
             rate_limit: (!args.no_rate_limit).then(callfull_crm::bitrix24::RateLimit::default),
             state_file: args.state.clone(),
+            ..callfull_crm::bitrix24::PortalOptions::default()
         };
         let clock = Arc::new(callfull_crm::admin::AdjustableClock::new(SystemClock));
         let server = callfull_crm::spawn(world, addr, clock, options)

@@ -97,7 +97,9 @@ impl Default for RateLimit {
     }
 }
 
-/// How a portal behaves.
+/// How a portal behaves. The vendor's sources disagree on a few answers
+/// (`bitrix24-rest.md` §8); where they do, the choice is a setting here and
+/// the default follows the server source (`docs/ASSUMPTIONS.md`, A-B24-*).
 #[derive(Debug, Clone, PartialEq)]
 pub struct PortalOptions {
     /// The rate limit, `None` for none (default: standard plan, 50 burst, 2/s).
@@ -105,11 +107,27 @@ pub struct PortalOptions {
     /// Where the state lives across restarts (`None`: in memory only). Every
     /// write is saved before it is answered.
     pub state_file: Option<PathBuf>,
+    /// Telephony methods refuse incoming webhooks with 403 `WRONG_AUTH_TYPE`,
+    /// as the current docs say (default `false`: webhooks work, as the source
+    /// and connectors in production show).
+    pub telephony_app_only: bool,
+    /// The `error` code of telephony validation errors: `""` as the server
+    /// source and real answers show (default), or `ERROR_CORE` as the docs list.
+    pub telephony_error_code: String,
+    /// The HTTP status of `INVALID_CREDENTIALS` for a wrong webhook code: 401
+    /// as a user report saw it (default) or 403 as the docs say.
+    pub wrong_webhook_status: u16,
 }
 
 impl Default for PortalOptions {
     fn default() -> Self {
-        PortalOptions { rate_limit: Some(RateLimit::default()), state_file: None }
+        PortalOptions {
+            rate_limit: Some(RateLimit::default()),
+            state_file: None,
+            telephony_app_only: false,
+            telephony_error_code: String::new(),
+            wrong_webhook_status: 401,
+        }
     }
 }
 
@@ -306,7 +324,9 @@ impl Portal {
     fn check_auth(&self, auth: &Auth<'_>, now_micros: i64) -> Result<(), B24Error> {
         match auth {
             Auth::Webhook { user, code } if *user == self.webhook_user && *code == self.webhook_code => Ok(()),
-            Auth::Webhook { .. } => Err(B24Error::invalid_credentials()),
+            Auth::Webhook { .. } => {
+                Err(B24Error { status: self.options.wrong_webhook_status, ..B24Error::invalid_credentials() })
+            }
             Auth::Token(None) => Err(B24Error::no_auth()),
             Auth::Token(Some(t)) if *t == self.access_token => Ok(()),
             Auth::Token(Some(t)) => self.oauth.check(t, now_micros).unwrap_or_else(|| Err(B24Error::invalid_token())),
@@ -344,10 +364,21 @@ impl Portal {
     ) -> Result<Answer, B24Error> {
         let handler = METHODS.iter().find(|(name, _)| *name == method).map(|(_, h)| *h);
         let Some(handler) = handler else { return Err(B24Error::method_not_found()) };
+        let telephony = method.starts_with("telephony.");
+        if telephony && !app && self.options.telephony_app_only {
+            return Err(B24Error::new(403, "WRONG_AUTH_TYPE", "Current authorization type is denied for this method"));
+        }
         // A handler either finishes its change or returns an error before
         // making one, so a poisoned lock still guards consistent state.
         let mut records = self.records.lock().unwrap_or_else(|e| e.into_inner());
-        let answer = handler(&mut Ctx { portal: self, records: &mut records, now_micros, app }, params)?;
+        let answer =
+            handler(&mut Ctx { portal: self, records: &mut records, now_micros, app }, params).map_err(|e| {
+                if telephony && e.status == 400 && e.code.is_empty() && !self.options.telephony_error_code.is_empty() {
+                    B24Error { code: self.options.telephony_error_code.clone().into(), ..e }
+                } else {
+                    e
+                }
+            })?;
         if WRITES.contains(&method) {
             self.save(&records)?;
         }
