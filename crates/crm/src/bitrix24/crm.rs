@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::query::{matches, order_of, page, sort, start_of};
+use super::query::{Filter, order_of, page, sort, start_of};
 use super::{Answer, B24Error, Ctx, Records};
 use crate::params;
 
@@ -101,6 +101,7 @@ fn list(ctx: &Ctx<'_>, kind: Kind, p: &Map<String, Value>) -> Result<Answer, B24
         Some(Value::Array(a)) if a.is_empty() => Map::new(),
         Some(_) => return Err(B24Error::legacy("Parameter 'filter' must be array.")),
     };
+    let filter = Filter::new(&filter);
     let order = match params::get(p, "order") {
         None | Some(Value::Object(_)) => order_of(params::get(p, "order")),
         Some(Value::Array(a)) if a.is_empty() => Vec::new(),
@@ -111,7 +112,7 @@ fn list(ctx: &Ctx<'_>, kind: Kind, p: &Map<String, Value>) -> Result<Answer, B24
         Some(Value::Object(items)) => items.values().filter_map(Value::as_str).map(str::to_ascii_uppercase).collect(),
         _ => Vec::new(),
     };
-    let mut rows: Vec<&Map<String, Value>> = kind.rows(ctx.records).iter().filter(|r| matches(r, &filter)).collect();
+    let mut rows: Vec<&Map<String, Value>> = kind.rows(ctx.records).iter().filter(|r| filter.matches(r)).collect();
     sort(&mut rows, &order);
     let page = page(rows, start_of(params::get(p, "start")));
     Ok(Answer {

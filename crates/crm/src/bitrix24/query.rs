@@ -3,6 +3,7 @@
 //! `>`, `>=`, `<`, `<=`, `@` (in), `!@`, `%` (substring); array values mean
 //! "any of"; pages of 50 with `total` and `next`.
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 
 use serde_json::{Map, Value};
@@ -49,37 +50,47 @@ fn split_op(key: &str) -> (Op, &str) {
 }
 
 /// A value as text for comparing: strings as they are, numbers and bools
-/// the way PHP casts them (`true` → `"Y"` for Bitrix24's Y/N fields is left
-/// to the caller).
-fn text(v: &Value) -> Option<String> {
+/// the way PHP casts them (`true` → `"Y"` for Bitrix24's Y/N fields).
+fn text(v: &Value) -> Option<Cow<'_, str>> {
     match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(if *b { "Y".into() } else { "N".into() }),
+        Value::String(s) => Some(Cow::Borrowed(s)),
+        Value::Number(n) => Some(Cow::Owned(n.to_string())),
+        Value::Bool(b) => Some(Cow::Borrowed(if *b { "Y" } else { "N" })),
         _ => None,
     }
 }
 
-/// The values a record holds for `field`: a scalar, each item of a list,
-/// or each `VALUE` of a multi-field (`PHONE`, `EMAIL`).
-fn values_of(record: &Map<String, Value>, field: &str) -> Vec<String> {
+/// Whether any value `record` holds for `field` passes `test`: a scalar,
+/// each item of a list, or each `VALUE` of a multi-field (`PHONE`, `EMAIL`).
+fn any_value(record: &Map<String, Value>, field: &str, mut test: impl FnMut(&str) -> bool) -> bool {
     match record.get(field) {
-        None | Some(Value::Null) => Vec::new(),
-        Some(Value::Array(items)) => items
-            .iter()
-            .filter_map(|item| match item {
+        None | Some(Value::Null) => false,
+        Some(Value::Array(items)) => items.iter().any(|item| {
+            let value = match item {
                 Value::Object(o) => o.get("VALUE").and_then(text),
                 other => text(other),
-            })
-            .collect(),
-        Some(v) => text(v).into_iter().collect(),
+            };
+            value.is_some_and(|v| test(&v))
+        }),
+        Some(v) => text(v).is_some_and(|v| test(&v)),
+    }
+}
+
+/// The first value `record` holds for `field` (for sorting).
+fn first_value<'a>(record: &'a Map<String, Value>, field: &str) -> Option<Cow<'a, str>> {
+    match record.get(field)? {
+        Value::Array(items) => items.iter().find_map(|item| match item {
+            Value::Object(o) => o.get("VALUE").and_then(text),
+            other => text(other),
+        }),
+        v => text(v),
     }
 }
 
 fn wanted(v: &Value) -> Vec<String> {
     match v {
-        Value::Array(items) => items.iter().filter_map(text).collect(),
-        other => text(other).into_iter().collect(),
+        Value::Array(items) => items.iter().filter_map(text).map(Cow::into_owned).collect(),
+        other => text(other).map(Cow::into_owned).into_iter().collect(),
     }
 }
 
@@ -90,31 +101,72 @@ fn compare(a: &str, b: &str) -> Ordering {
     }
 }
 
+/// One condition of a filter, read once for every record it is tested on.
+struct Condition {
+    op: Op,
+    /// The field as the caller wrote it (after the operator) and upper-cased.
+    field: String,
+    want: Vec<String>,
+    /// `want` lower-cased, for `%` (substring) conditions.
+    want_lower: Vec<String>,
+}
+
+/// A list filter (`{"=ID": 1, "%NAME": "ан", "@ID": [1, 2]}`), parsed once.
+pub struct Filter(Vec<Condition>);
+
+impl Filter {
+    /// Reads `filter`'s keys (operator prefix + field) and wanted values.
+    pub fn new(filter: &Map<String, Value>) -> Self {
+        Filter(
+            filter
+                .iter()
+                .map(|(key, want)| {
+                    let (op, field) = split_op(key);
+                    let want = wanted(want);
+                    let want_lower = if matches!(op, Op::Like | Op::NotLike) {
+                        want.iter().map(|w| w.to_lowercase()).collect()
+                    } else {
+                        Vec::new()
+                    };
+                    Condition { op, field: field.to_ascii_uppercase(), want, want_lower }
+                })
+                .collect(),
+        )
+    }
+
+    /// Whether `record` passes every condition.
+    pub fn matches(&self, record: &Map<String, Value>) -> bool {
+        self.0.iter().all(|c| {
+            let field = c.field.as_str();
+            let eq = |h: &str| c.want.iter().any(|w| w.eq_ignore_ascii_case(h) || normalized_eq(field, h, w));
+            let like = |h: &str| {
+                let h = h.to_lowercase();
+                c.want_lower.iter().any(|w| h.contains(w.as_str()))
+            };
+            match c.op {
+                Op::Eq | Op::In => c.want.is_empty() || any_value(record, field, eq),
+                Op::Ne | Op::NotIn => !any_value(record, field, eq),
+                Op::Like => any_value(record, field, like),
+                Op::NotLike => !any_value(record, field, like),
+                Op::Gt | Op::Ge | Op::Lt | Op::Le => any_value(record, field, |h| {
+                    c.want.iter().any(|w| {
+                        let o = compare(h, w);
+                        match c.op {
+                            Op::Gt => o == Ordering::Greater,
+                            Op::Ge => o != Ordering::Less,
+                            Op::Lt => o == Ordering::Less,
+                            _ => o != Ordering::Greater,
+                        }
+                    })
+                }),
+            }
+        })
+    }
+}
+
 /// Whether `record` passes every condition of `filter`.
 pub fn matches(record: &Map<String, Value>, filter: &Map<String, Value>) -> bool {
-    filter.iter().all(|(key, want)| {
-        let (op, field) = split_op(key);
-        let have = values_of(record, &field.to_ascii_uppercase());
-        let want = wanted(want);
-        let eq = |h: &String| want.iter().any(|w| w.eq_ignore_ascii_case(h) || normalized_eq(field, h, w));
-        match op {
-            Op::Eq | Op::In => want.is_empty() || have.iter().any(eq),
-            Op::Ne | Op::NotIn => !have.iter().any(eq),
-            Op::Like => have.iter().any(|h| want.iter().any(|w| h.to_lowercase().contains(&w.to_lowercase()))),
-            Op::NotLike => !have.iter().any(|h| want.iter().any(|w| h.to_lowercase().contains(&w.to_lowercase()))),
-            Op::Gt | Op::Ge | Op::Lt | Op::Le => have.iter().any(|h| {
-                want.iter().any(|w| {
-                    let o = compare(h, w);
-                    match op {
-                        Op::Gt => o == Ordering::Greater,
-                        Op::Ge => o != Ordering::Less,
-                        Op::Lt => o == Ordering::Less,
-                        _ => o != Ordering::Greater,
-                    }
-                })
-            }),
-        }
-    })
+    Filter::new(filter).matches(record)
 }
 
 /// `ACTIVE=true` arrives as `"true"`/`"1"` from a form and means `Y`.
@@ -126,9 +178,8 @@ fn normalized_eq(field: &str, have: &str, want: &str) -> bool {
 pub fn sort(records: &mut [&Map<String, Value>], order: &[(String, bool)]) {
     records.sort_by(|a, b| {
         for (field, descending) in order {
-            let (x, y) = (values_of(a, field), values_of(b, field));
-            let o = match (x.first(), y.first()) {
-                (Some(x), Some(y)) => compare(x, y),
+            let o = match (first_value(a, field), first_value(b, field)) {
+                (Some(x), Some(y)) => compare(&x, &y),
                 (Some(_), None) => Ordering::Greater,
                 (None, Some(_)) => Ordering::Less,
                 (None, None) => Ordering::Equal,
@@ -138,7 +189,7 @@ pub fn sort(records: &mut [&Map<String, Value>], order: &[(String, bool)]) {
                 return o;
             }
         }
-        compare(&values_of(a, "ID").concat(), &values_of(b, "ID").concat())
+        compare(&first_value(a, "ID").unwrap_or_default(), &first_value(b, "ID").unwrap_or_default())
     });
 }
 

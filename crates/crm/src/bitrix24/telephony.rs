@@ -638,13 +638,14 @@ pub(super) fn activity_get(ctx: &mut Ctx<'_>, p: &Map<String, Value>) -> Result<
 }
 
 pub(super) fn activity_list(ctx: &mut Ctx<'_>, p: &Map<String, Value>) -> Result<Answer, B24Error> {
-    use super::query::{matches, order_of, page, sort, start_of};
+    use super::query::{Filter, order_of, page, sort, start_of};
     let filter: Map<String, Value> = match params::get(p, "filter") {
         Some(Value::Object(f)) => f.iter().map(|(k, v)| (k.to_ascii_uppercase(), v.clone())).collect(),
         _ => Map::new(),
     };
+    let filter = Filter::new(&filter);
     let mut rows: Vec<&Map<String, Value>> =
-        ctx.records.telephony.activities.iter().filter(|a| matches(a, &filter)).collect();
+        ctx.records.telephony.activities.iter().filter(|a| filter.matches(a)).collect();
     let mut order = order_of(params::get(p, "order"));
     if order.is_empty() {
         order.push(("START_TIME".into(), false));

@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value};
 
-use super::query::{matches, page, sort, start_of};
+use super::query::{Filter, page, sort, start_of};
 use super::{Answer, B24Error, Ctx};
 use crate::params;
 
@@ -34,9 +34,9 @@ fn list(
     p: &Map<String, Value>,
     extra: impl Fn(&Map<String, Value>) -> bool,
 ) -> Result<Answer, B24Error> {
-    let filter = filter_of(p);
+    let filter = Filter::new(&filter_of(p));
     let mut rows: Vec<&Map<String, Value>> =
-        ctx.records.users.iter().filter(|u| matches(u, &filter) && extra(u)).collect();
+        ctx.records.users.iter().filter(|u| filter.matches(u) && extra(u)).collect();
     // SORT applies only together with ORDER; otherwise ID ascending.
     let order = match (p.get("SORT").and_then(Value::as_str), p.get("ORDER").and_then(Value::as_str)) {
         (Some(field), Some(dir)) => vec![(field.to_ascii_uppercase(), dir.eq_ignore_ascii_case("DESC"))],
