@@ -2,7 +2,8 @@
 # HTTP speed of `callfull serve` (the fake Bitrix24) against a wiremock-rs
 # MockServer serving one canned user.get answer, in the same run, on loopback:
 # wrk, keep-alive, 50 connections, 2 threads, 3 s warm-up then 10 s measured,
-# 3 runs each (median). Also: cold start to first 200, RSS idle and after load.
+# 3 runs each (median). Also: cold start to first 200, RSS idle and after load,
+# and RSS along a million requests.
 # Needs wrk (Debian package `wrk`). Prints Markdown for docs/BENCHMARKS.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -57,4 +58,14 @@ for target in user.get wiremock register; do
     done | median3 | awk -v t="$target" '{printf "| %s | %s | %s | %s |\n", t, $1, $2, $3}'
 done
 echo
+# RSS over a million requests: user.get in 15 s slices until 1 000 000 are
+# answered, RSS after each slice (the journal is capped, so it should level off).
+total=0
+samples=""
+while [ "$total" -lt 1000000 ]; do
+    n=$(wrk -t2 -c50 -d15s "${hook}user.get.json?filter[UF_PHONE_INNER]=101" | awk '/requests in/ {print $1}')
+    total=$((total + n))
+    samples="$samples $((total / 1000))k:$(rss $serve_pid)MiB"
+done
+echo "RSS over $total user.get requests (after each slice):$samples"
 echo "callfull serve: cold start to first 200 ${cold_ms} ms; RSS idle ${idle_rss} MiB, after the runs $(rss $serve_pid) MiB; wiremock RSS after $(rss $peer_pid) MiB"
