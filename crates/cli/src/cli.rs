@@ -275,4 +275,34 @@ pub struct ServeArgs {
     /// written (atomically, flushed to disk) before each write is answered.
     #[arg(long, value_name = "FILE")]
     pub state: Option<PathBuf>,
+
+    /// Open the admin API (`/_admin`) to clients off this machine that send
+    /// TOKEN in the `X-Callfull-Admin-Token` header (loopback clients need none).
+    #[arg(long, value_name = "TOKEN", env = "CALLFULL_ADMIN_TOKEN")]
+    pub admin_token: Option<String>,
+
+    /// Bitrix24: telephony methods refuse incoming webhooks (403
+    /// `WRONG_AUTH_TYPE`), as the current docs say; by default webhooks work,
+    /// as on portals in production.
+    #[arg(long)]
+    pub b24_telephony_app_only: bool,
+
+    /// Bitrix24: the `error` code of telephony validation errors (the server
+    /// answers `""`; the docs list `ERROR_CORE`).
+    #[arg(long, value_name = "CODE", default_value = "")]
+    pub b24_telephony_error_code: String,
+
+    /// Bitrix24: the HTTP status of `INVALID_CREDENTIALS` for a wrong webhook
+    /// code: 401 as seen on a portal, or 403 as the docs say.
+    #[arg(long, value_name = "STATUS", default_value_t = 401, value_parser = webhook_status)]
+    pub b24_wrong_webhook_status: u16,
+}
+
+/// `--b24-wrong-webhook-status`: the two statuses seen for a wrong webhook code.
+fn webhook_status(text: &str) -> Result<u16, String> {
+    match text {
+        "401" => Ok(401),
+        "403" => Ok(403),
+        _ => Err("401 (as seen on a portal) or 403 (as the docs say)".into()),
+    }
 }

@@ -23,7 +23,9 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         let options = callfull_crm::bitrix24::PortalOptions {
             rate_limit: (!args.no_rate_limit).then(callfull_crm::bitrix24::RateLimit::default),
             state_file: args.state.clone(),
-            ..callfull_crm::bitrix24::PortalOptions::default()
+            telephony_app_only: args.b24_telephony_app_only,
+            telephony_error_code: args.b24_telephony_error_code.clone(),
+            wrong_webhook_status: args.b24_wrong_webhook_status,
         };
         let clock = Arc::new(callfull_crm::admin::AdjustableClock::new(SystemClock));
         let server = callfull_crm::spawn(world, addr, clock, options)
