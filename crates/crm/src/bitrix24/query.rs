@@ -169,9 +169,28 @@ pub fn matches(record: &Map<String, Value>, filter: &Map<String, Value>) -> bool
     Filter::new(filter).matches(record)
 }
 
-/// `ACTIVE=true` arrives as `"true"`/`"1"` from a form and means `Y`.
+/// `ACTIVE` as the user filter reads it: `N` is inactive, any other value
+/// PHP counts as true (`"true"`, `"True"`, `"1"`, even `"false"`) is `Y`,
+/// and `""`/`"0"` are `N`.
 fn normalized_eq(field: &str, have: &str, want: &str) -> bool {
-    field.eq_ignore_ascii_case("ACTIVE") && matches!((have, want), ("Y", "true" | "1") | ("N", "false" | "0"))
+    if !field.eq_ignore_ascii_case("ACTIVE") {
+        return false;
+    }
+    let want = if want == "N" || !php_truthy(&Value::String(want.to_owned())) { "N" } else { "Y" };
+    have == want
+}
+
+/// PHP's truthiness of a request value: `""`, `"0"`, `0`, `false`, `null`
+/// and empty lists are false; everything else (`"false"`, `"N"` too) is true.
+pub fn php_truthy(value: &Value) -> bool {
+    match value {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
+        Value::String(s) => !(s.is_empty() || s == "0"),
+        Value::Array(items) => !items.is_empty(),
+        Value::Object(map) => !map.is_empty(),
+    }
 }
 
 /// Sorts by `order` (`{FIELD: "ASC"|"DESC"}`), then by `ID` ascending.
@@ -256,6 +275,8 @@ mod tests {
         assert!(f(json!({"%NAME": "нн"})));
         assert!(f(json!({"UF_DEPARTMENT": "3"})));
         assert!(f(json!({"ACTIVE": "true"})) && f(json!({"ACTIVE": true})));
+        assert!(f(json!({"ACTIVE": "True"})) && f(json!({"ACTIVE": "false"})), "PHP-truthy means Y");
+        assert!(!f(json!({"ACTIVE": "N"})) && !f(json!({"ACTIVE": "0"})) && !f(json!({"ACTIVE": false})));
         assert!(f(json!({"PHONE": "+79161234567"})) && !f(json!({"PHONE": "89161234567"})), "PHONE is exact");
     }
 
