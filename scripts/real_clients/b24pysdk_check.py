@@ -32,15 +32,7 @@ RECORD = b"ID3\x03\x00\x00\x00\x00\x00\x00" + bytes(range(256)) * 3
 ENCODED_REF = "batch: a percent-encoded $result[me][ID] reference is resolved"
 FAST_USERS = "user.get .as_list_fast(): every employee, once"
 ACTIVE_TRUE = "user.get filter ACTIVE=True .as_list(): every active employee, on every page"
-KNOWN_FAKE_BUGS = {
-    ACTIVE_TRUE: "the pages after the first are batch commands 'user.get?filter[ACTIVE]=True&start=50' "
-    "(Python's str(True)); a portal makes any PHP-truthy ACTIVE other than 'N' 'Y' (rest module, "
-    "prepareUserValue), the fake only 'true'/'1'/'Y', so pages 2+ come back empty",
-    ENCODED_REF: "a portal parse_str()s each command first and then replaces $result[...] in the decoded "
-    "values (CRestUtil::ParseBatchQuery); the fake only replaces it written literally in the command",
-    FAST_USERS: "same cause: the chained filter[>ID]=%24result%5B1%5D%5B49%5D%5BID%5D stays a string, so the "
-    "third page starts over from the first user (150 users with duplicates instead of 120)",
-}
+KNOWN_FAKE_BUGS = {}
 
 
 def ids(records):

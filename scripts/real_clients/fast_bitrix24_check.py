@@ -27,11 +27,7 @@ from portal import Checks, Portal, russian_digits, unique_contact_phone, unknown
 
 # Where the fake differs from a real portal; see Checks in portal.py.
 ACTIVE_TRUE = "user.get FILTER[ACTIVE]=True: every active employee, on every page"
-KNOWN_FAKE_BUGS = {
-    ACTIVE_TRUE: "the pages after the first are batch commands 'user.get?FILTER[ACTIVE]=True&...' "
-    "(Python's str(True)); a portal makes any PHP-truthy ACTIVE other than 'N' 'Y' "
-    "(rest module, prepareUserValue), the fake only 'true'/'1'/'Y', so pages 2+ come back empty",
-}
+KNOWN_FAKE_BUGS = {}
 
 MSK = datetime.timezone(datetime.timedelta(hours=3))
 # A fake recording: an MP3 tag, then every byte value, so that its base64 has
