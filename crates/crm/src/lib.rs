@@ -9,6 +9,8 @@
 //!
 //! - [`spawn`] starts the server on an address (port 0: ephemeral) and returns
 //!   a [`CrmServer`] with its URLs; dropping it shuts the server down.
+//!   [`spawn_with`] and a [`TlsConfig`] serve HTTPS instead, with a
+//!   certificate made at start ([`tls`]).
 //! - [`bitrix24::Portal`] is the Bitrix24 state and method dispatch, usable
 //!   without HTTP; [`routes`] are the warp filters, testable with
 //!   `warp::test::request()`.
@@ -27,6 +29,8 @@ pub mod bitrix24;
 mod clock;
 pub mod params;
 mod server;
+pub mod tls;
 
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use server::{CrmServer, MAX_BODY, Shared, routes, spawn};
+pub use server::{CrmServer, MAX_BODY, Shared, routes, spawn, spawn_with};
+pub use tls::TlsConfig;

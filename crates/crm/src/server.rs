@@ -34,6 +34,8 @@ pub struct Shared {
     pub journal: Arc<Journal>,
     /// Faults to inject.
     pub faults: Arc<Faults>,
+    /// Where the CA certificate of an HTTPS server was written (`None`: plain http).
+    pub tls_ca_file: Option<Arc<std::path::PathBuf>>,
 }
 
 impl Shared {
@@ -45,6 +47,7 @@ impl Shared {
             base_url: Arc::new(base_url.into()),
             journal: Arc::default(),
             faults: Arc::default(),
+            tls_ca_file: None,
         }
     }
 }
@@ -168,24 +171,25 @@ where
 fn admin_info(shared: &Shared) -> warp::reply::Response {
     let base = shared.base_url.as_str();
     let portal = &shared.bitrix24;
-    json_reply(
-        200,
-        &json!({
-            "bitrix24": {
-                "webhook_url": format!("{base}{}", portal.webhook_path()),
-                "oauth_endpoint": format!("{base}/rest/"),
-                "access_token": portal.access_token(),
-                "oauth": {
-                    "token_url": format!("{base}/oauth/token/"),
-                    "client_id": portal.oauth().client_id,
-                    "client_secret": portal.oauth().client_secret,
-                    "new_code_url": format!("{base}/_admin/oauth/code"),
-                },
-                "methods": crate::bitrix24::methods().collect::<Vec<_>>(),
+    let mut info = json!({
+        "bitrix24": {
+            "webhook_url": format!("{base}{}", portal.webhook_path()),
+            "oauth_endpoint": format!("{base}/rest/"),
+            "access_token": portal.access_token(),
+            "oauth": {
+                "token_url": format!("{base}/oauth/token/"),
+                "client_id": portal.oauth().client_id,
+                "client_secret": portal.oauth().client_secret,
+                "new_code_url": format!("{base}/_admin/oauth/code"),
             },
-            "admin_url": format!("{base}/_admin/"),
-        }),
-    )
+            "methods": crate::bitrix24::methods().collect::<Vec<_>>(),
+        },
+        "admin_url": format!("{base}/_admin/"),
+    });
+    if let Some(ca_file) = &shared.tls_ca_file {
+        info["tls"] = json!({ "ca_file": ca_file.display().to_string() });
+    }
+    json_reply(200, &info)
 }
 
 /// Every route of the server.
@@ -343,7 +347,7 @@ struct ClockChange {
 
 /// The admin API answers only clients on this machine.
 fn loopback_only() -> impl Filter<Extract = (), Error = Rejection> + Clone {
-    warp::addr::remote()
+    crate::tls::remote_addr()
         .and_then(|addr: Option<SocketAddr>| async move {
             match addr {
                 Some(a) if !a.ip().is_loopback() => Err(warp::reject::custom(NotLoopback)),
@@ -381,7 +385,7 @@ pub struct CrmServer {
 }
 
 impl CrmServer {
-    /// `http://127.0.0.1:PORT`.
+    /// `http://127.0.0.1:PORT` (`https://…` when served with TLS).
     pub fn uri(&self) -> String {
         self.shared.base_url.as_str().to_owned()
     }
@@ -400,6 +404,11 @@ impl CrmServer {
     pub fn bitrix24(&self) -> &Portal {
         &self.shared.bitrix24
     }
+
+    /// The CA certificate file clients must trust, when served with TLS.
+    pub fn tls_ca_file(&self) -> Option<&std::path::Path> {
+        self.shared.tls_ca_file.as_deref().map(std::path::PathBuf::as_path)
+    }
 }
 
 impl Drop for CrmServer {
@@ -411,21 +420,47 @@ impl Drop for CrmServer {
 }
 
 /// Starts the fake on `addr` (port 0 for an ephemeral one) inside the current
-/// tokio runtime.
+/// tokio runtime, over plain http.
 pub async fn spawn(
     world: callfull_world::World,
     addr: SocketAddr,
     clock: Arc<AdjustableClock>,
     options: crate::bitrix24::PortalOptions,
 ) -> std::io::Result<CrmServer> {
+    spawn_with(world, addr, clock, options, None).await
+}
+
+/// [`spawn`], over HTTPS when `tls` is given: a certificate is made for this
+/// run and its CA written to [`TlsConfig::ca_file`](crate::TlsConfig::ca_file)
+/// (see [`crate::tls`]), and the URLs are `https://…`.
+pub async fn spawn_with(
+    world: callfull_world::World,
+    addr: SocketAddr,
+    clock: Arc<AdjustableClock>,
+    options: crate::bitrix24::PortalOptions,
+    tls: Option<crate::TlsConfig>,
+) -> std::io::Result<CrmServer> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
     let portal = Portal::open(world, options)?;
-    let shared = Shared::new(portal, clock, format!("http://{addr}"));
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let server = warp::serve(routes(shared.clone())).incoming(listener).graceful(async {
+    let shutdown = async {
         let _ = rx.await;
-    });
-    tokio::spawn(server.run());
+    };
+    let shared = match tls {
+        None => {
+            let shared = Shared::new(portal, clock, format!("http://{addr}"));
+            tokio::spawn(warp::serve(routes(shared.clone())).incoming(listener).graceful(shutdown).run());
+            shared
+        }
+        Some(tls) => {
+            let identity = crate::tls::Identity::generate(&crate::tls::certificate_names(addr.ip(), &tls.extra_names))?;
+            identity.write_ca(&tls.ca_file)?;
+            let mut shared = Shared::new(portal, clock, crate::tls::base_url(addr));
+            shared.tls_ca_file = Some(Arc::new(tls.ca_file));
+            tokio::spawn(crate::tls::serve(listener, identity, routes(shared.clone()), shutdown));
+            shared
+        }
+    };
     Ok(CrmServer { addr, shared, shutdown: Some(tx) })
 }

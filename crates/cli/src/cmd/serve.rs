@@ -25,7 +25,16 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
             state_file: args.state.clone(),
         };
         let clock = Arc::new(callfull_crm::admin::AdjustableClock::new(SystemClock));
-        let server = callfull_crm::spawn(world, addr, clock, options)
+        let tls = match (args.tls, &args.tls_ca) {
+            (false, _) => None,
+            (true, ca) => {
+                let ca = ca.clone().unwrap_or_else(callfull_crm::TlsConfig::default_ca_file);
+                // Absolute, so the path printed works from any directory.
+                let ca = std::path::absolute(&ca).with_context(|| format!("--tls-ca {}", ca.display()))?;
+                Some(callfull_crm::TlsConfig::new(ca))
+            }
+        };
+        let server = callfull_crm::spawn_with(world, addr, clock, options, tls)
             .await
             .with_context(|| format!("cannot start on {addr}"))?;
         let mut out = std::io::stdout().lock();
@@ -33,6 +42,10 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         writeln!(out, "  webhook:  {}", server.bitrix24_webhook_url())?;
         writeln!(out, "  token:    {}  (for {}/rest/<method>?auth=…)", server.bitrix24().access_token(), server.uri())?;
         writeln!(out, "  admin:    {}/_admin/info", server.uri())?;
+        if let Some(ca) = server.tls_ca_file() {
+            let ca = ca.display();
+            writeln!(out, "  CA:       {ca}  (REQUESTS_CA_BUNDLE={ca} SSL_CERT_FILE={ca})")?;
+        }
         writeln!(out, "Ctrl-C stops it.")?;
         out.flush()?;
         drop(out);
