@@ -246,10 +246,16 @@ pub struct GenerateArgs {
 Prints the Bitrix24 webhook URL, the access token for /rest/<method>?auth=…, and the admin URL
 (GET /_admin/info returns them as JSON), then serves until Ctrl-C.
 
+With --tls it serves HTTPS with a certificate made at start for localhost, 127.0.0.1 and ::1, and
+writes its CA to a file (printed): an unmodified https client trusts it with
+REQUESTS_CA_BUNDLE=FILE (Python requests) or SSL_CERT_FILE=FILE (OpenSSL-based clients).
+
 Examples:
   callfull serve
   callfull serve --port 0 --seed 42
-  curl http://127.0.0.1:8080/rest/<user>/<code>/user.get.json   (the webhook URL it prints)")]
+  curl http://127.0.0.1:8080/rest/<user>/<code>/user.get.json   (the webhook URL it prints)
+  callfull serve --tls --tls-ca ca.pem
+  REQUESTS_CA_BUNDLE=ca.pem python3 my_connector.py   (with the https webhook URL it prints)")]
 pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1", value_name = "HOST")]
@@ -296,6 +302,16 @@ pub struct ServeArgs {
     /// code: 401 as seen on a portal, or 403 as the docs say.
     #[arg(long, value_name = "STATUS", default_value_t = 401, value_parser = webhook_status)]
     pub b24_wrong_webhook_status: u16,
+
+    /// Serve HTTPS with a certificate made at start (new keys each run) for
+    /// localhost, 127.0.0.1, ::1 and --host; its CA goes to --tls-ca.
+    #[arg(long)]
+    pub tls: bool,
+
+    /// Where --tls writes the CA certificate (PEM) clients must trust
+    /// [default: callfull-ca.pem in the system's temporary directory].
+    #[arg(long, value_name = "FILE", requires = "tls")]
+    pub tls_ca: Option<PathBuf>,
 }
 
 /// `--b24-wrong-webhook-status`: the two statuses seen for a wrong webhook code.

@@ -36,3 +36,45 @@ fn serve_prints_its_urls_and_answers_the_webhook() {
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     assert!(response.contains("\"total\":20"), "{response}");
 }
+
+#[test]
+fn serve_tls_prints_https_urls_and_writes_the_ca_it_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca.pem");
+    let mut child = Child(
+        Command::new(env!("CARGO_BIN_EXE_callfull"))
+            .args(["serve", "--port", "0", "--seed", "3", "--tls", "--tls-ca"])
+            .arg(&ca)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    // The reader stays open to the end: `serve` stops when its stdout closes.
+    let mut stdout = BufReader::new(child.0.stdout.take().unwrap()).lines();
+    let lines: Vec<String> = stdout.by_ref().take(5).map(Result::unwrap).collect();
+    assert!(lines[0].starts_with("callfull: fake Bitrix24 on https://127.0.0.1:"), "{lines:?}");
+    assert!(lines[1].trim().strip_prefix("webhook:").unwrap().trim().starts_with("https://127.0.0.1:"), "{lines:?}");
+    let ca = ca.display().to_string();
+    assert_eq!(lines[4], format!("  CA:       {ca}  (REQUESTS_CA_BUNDLE={ca} SSL_CERT_FILE={ca})"));
+    let pem = std::fs::read_to_string(&ca).unwrap();
+    assert!(pem.starts_with("-----BEGIN CERTIFICATE-----"), "{pem}");
+
+    // Plain http on that port is told to use https.
+    let port = lines[0].split("127.0.0.1:").nth(1).unwrap().split(' ').next().unwrap().to_owned();
+    let mut stream = std::net::TcpStream::connect(format!("127.0.0.1:{port}")).unwrap();
+    write!(stream, "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    assert!(response.starts_with("HTTP/1.1 400"), "{response}");
+}
+
+#[test]
+fn serve_tls_ca_needs_tls() {
+    let output = Command::new(env!("CARGO_BIN_EXE_callfull"))
+        .args(["serve", "--port", "0", "--tls-ca", "ca.pem"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--tls"), "{output:?}");
+}

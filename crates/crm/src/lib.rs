@@ -9,6 +9,8 @@
 //!
 //! - [`spawn`] starts the server on an address (port 0: ephemeral) and returns
 //!   a [`CrmServer`] with its URLs; dropping it shuts the server down.
+//!   [`spawn_with`] and a [`TlsConfig`] serve HTTPS instead, with a
+//!   certificate made at start ([`tls`]).
 //! - [`bitrix24::Portal`] is the Bitrix24 state and method dispatch, usable
 //!   without HTTP; [`routes`] are the warp filters, testable with
 //!   `warp::test::request()`.
@@ -30,7 +32,9 @@ pub mod mock;
 pub mod params;
 mod router;
 mod server;
+pub mod tls;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use router::{ADMIN_TOKEN_HEADER, MAX_BODY, Request, Response, handle};
-pub use server::{CrmServer, Shared, routes, spawn};
+pub use server::{CrmServer, ServerOptions, Shared, routes, spawn, spawn_with};
+pub use tls::TlsConfig;

@@ -291,7 +291,7 @@ struct ClockChange {
 fn info(shared: &Shared) -> Value {
     let base = shared.base_url.as_str();
     let portal = &shared.bitrix24;
-    json!({
+    let mut info = json!({
         "bitrix24": {
             "webhook_url": format!("{base}{}", portal.webhook_path()),
             "oauth_endpoint": format!("{base}/rest/"),
@@ -305,5 +305,9 @@ fn info(shared: &Shared) -> Value {
             "methods": crate::bitrix24::methods().collect::<Vec<_>>(),
         },
         "admin_url": format!("{base}/_admin/"),
-    })
+    });
+    if let Some(ca_file) = &shared.tls_ca_file {
+        info["tls"] = json!({ "ca_file": ca_file.display().to_string() });
+    }
+    info
 }

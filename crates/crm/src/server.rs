@@ -29,6 +29,8 @@ pub struct Shared {
     pub faults: Arc<Faults>,
     /// The token that opens the admin API to clients off this machine.
     pub admin_token: Option<Arc<str>>,
+    /// Where the CA certificate of an HTTPS server was written (`None`: plain http).
+    pub tls_ca_file: Option<Arc<std::path::PathBuf>>,
 }
 
 impl Shared {
@@ -43,6 +45,7 @@ impl Shared {
             journal: Arc::default(),
             faults: Arc::default(),
             admin_token: None,
+            tls_ca_file: None,
         }
     }
 
@@ -97,7 +100,7 @@ pub fn routes(shared: Shared) -> impl Filter<Extract = (warp::reply::Response,),
         .and(header("authorization"))
         .and(header(crate::router::ADMIN_TOKEN_HEADER))
         .and(warp::header::optional::<u64>("content-length").or(warp::any().map(|| None)).unify())
-        .and(warp::addr::remote())
+        .and(crate::tls::remote_addr())
         .and(warp::body::stream())
         .then(
             move |method: warp::http::Method,
@@ -150,6 +153,15 @@ pub fn routes(shared: Shared) -> impl Filter<Extract = (warp::reply::Response,),
         .unify()
 }
 
+/// How the server itself (not the CRMs behind it) runs.
+#[derive(Debug, Clone, Default)]
+pub struct ServerOptions {
+    /// Serve HTTPS with a certificate made at start (`None`: plain http).
+    pub tls: Option<crate::TlsConfig>,
+    /// Open the admin API to clients off this machine that send this token.
+    pub admin_token: Option<String>,
+}
+
 /// A running fake CRM server; dropping it shuts the server down.
 pub struct CrmServer {
     addr: SocketAddr,
@@ -158,7 +170,7 @@ pub struct CrmServer {
 }
 
 impl CrmServer {
-    /// `http://127.0.0.1:PORT`.
+    /// `http://127.0.0.1:PORT` (`https://…` when served with TLS).
     pub fn uri(&self) -> String {
         self.shared.base_url.as_str().to_owned()
     }
@@ -177,6 +189,11 @@ impl CrmServer {
     pub fn bitrix24(&self) -> &Portal {
         &self.shared.bitrix24
     }
+
+    /// The CA certificate file clients must trust, when served with TLS.
+    pub fn tls_ca_file(&self) -> Option<&std::path::Path> {
+        self.shared.tls_ca_file.as_deref().map(std::path::PathBuf::as_path)
+    }
 }
 
 impl Drop for CrmServer {
@@ -188,21 +205,50 @@ impl Drop for CrmServer {
 }
 
 /// Starts the fake on `addr` (port 0 for an ephemeral one) inside the current
-/// tokio runtime.
+/// tokio runtime, over plain http.
 pub async fn spawn(
     world: callfull_world::World,
     addr: SocketAddr,
     clock: Arc<AdjustableClock>,
     options: crate::bitrix24::PortalOptions,
 ) -> std::io::Result<CrmServer> {
+    spawn_with(world, addr, clock, options, ServerOptions::default()).await
+}
+
+/// [`spawn`], over HTTPS when `tls` is given: a certificate is made for this
+/// run and its CA written to [`TlsConfig::ca_file`](crate::TlsConfig::ca_file)
+/// (see [`crate::tls`]), and the URLs are `https://…`.
+pub async fn spawn_with(
+    world: callfull_world::World,
+    addr: SocketAddr,
+    clock: Arc<AdjustableClock>,
+    options: crate::bitrix24::PortalOptions,
+    server: ServerOptions,
+) -> std::io::Result<CrmServer> {
+    let ServerOptions { tls, admin_token } = server;
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
     let portal = Portal::open(world, options)?;
-    let shared = Shared::new(portal, clock, format!("http://{addr}"));
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let server = warp::serve(routes(shared.clone())).incoming(listener).graceful(async {
+    let shutdown = async {
         let _ = rx.await;
-    });
-    tokio::spawn(server.run());
+    };
+    let shared = match tls {
+        None => {
+            let mut shared = Shared::new(portal, clock, format!("http://{addr}"));
+            shared.admin_token = admin_token.map(Into::into);
+            tokio::spawn(warp::serve(routes(shared.clone())).incoming(listener).graceful(shutdown).run());
+            shared
+        }
+        Some(tls) => {
+            let identity = crate::tls::Identity::generate(&crate::tls::certificate_names(addr.ip(), &tls.extra_names))?;
+            identity.write_ca(&tls.ca_file)?;
+            let mut shared = Shared::new(portal, clock, crate::tls::base_url(addr));
+            shared.tls_ca_file = Some(Arc::new(tls.ca_file));
+            shared.admin_token = admin_token.map(Into::into);
+            tokio::spawn(crate::tls::serve(listener, identity, routes(shared.clone()), shutdown));
+            shared
+        }
+    };
     Ok(CrmServer { addr, shared, shutdown: Some(tx) })
 }

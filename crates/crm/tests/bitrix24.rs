@@ -349,6 +349,19 @@ async fn the_admin_api_answers_only_loopback_clients() {
     assert_eq!(response.status(), 403);
     let body: Value = serde_json::from_slice(response.body()).unwrap();
     assert_eq!(body["error"], "ACCESS_DENIED");
+
+    // With an admin token, a remote client that sends it is let in; a wrong one is not.
+    let s = shared().with_admin_token("s3cret");
+    let remote = |token: &str| {
+        warp::test::request()
+            .path("/_admin/state")
+            .remote_addr("192.0.2.7:5555".parse().unwrap())
+            .header(callfull_crm::ADMIN_TOKEN_HEADER, token)
+    };
+    assert_eq!(remote("s3cret").reply(&routes(s.clone())).await.status(), 200);
+    assert_eq!(remote("guess").reply(&routes(s.clone())).await.status(), 403);
+    let local = warp::test::request().path("/_admin/state").remote_addr("127.0.0.1:5555".parse().unwrap());
+    assert_eq!(local.reply(&routes(s)).await.status(), 200, "loopback needs no token");
 }
 
 #[tokio::test]

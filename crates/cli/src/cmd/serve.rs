@@ -28,14 +28,33 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
             wrong_webhook_status: args.b24_wrong_webhook_status,
         };
         let clock = Arc::new(callfull_crm::admin::AdjustableClock::new(SystemClock));
-        let server = callfull_crm::spawn(world, addr, clock, options)
-            .await
-            .with_context(|| format!("cannot start on {addr}"))?;
+        let tls = match (args.tls, &args.tls_ca) {
+            (false, _) => None,
+            (true, ca) => {
+                let ca = ca.clone().unwrap_or_else(callfull_crm::TlsConfig::default_ca_file);
+                // Absolute, so the path printed works from any directory.
+                let ca = std::path::absolute(&ca).with_context(|| format!("--tls-ca {}", ca.display()))?;
+                Some(callfull_crm::TlsConfig::new(ca))
+            }
+        };
+        let server = callfull_crm::spawn_with(
+            world,
+            addr,
+            clock,
+            options,
+            callfull_crm::ServerOptions { tls, admin_token: args.admin_token.clone() },
+        )
+        .await
+        .with_context(|| format!("cannot start on {addr}"))?;
         let mut out = std::io::stdout().lock();
         writeln!(out, "callfull: fake Bitrix24 on {} (seed {})", server.uri(), args.seed)?;
         writeln!(out, "  webhook:  {}", server.bitrix24_webhook_url())?;
         writeln!(out, "  token:    {}  (for {}/rest/<method>?auth=…)", server.bitrix24().access_token(), server.uri())?;
         writeln!(out, "  admin:    {}/_admin/info", server.uri())?;
+        if let Some(ca) = server.tls_ca_file() {
+            let ca = ca.display();
+            writeln!(out, "  CA:       {ca}  (REQUESTS_CA_BUNDLE={ca} SSL_CERT_FILE={ca})")?;
+        }
         writeln!(out, "Ctrl-C stops it.")?;
         out.flush()?;
         drop(out);
