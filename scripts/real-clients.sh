@@ -4,7 +4,7 @@
 # against `callfull serve`: user paging, contact search by phone, batch, and
 # register -> finish -> attachRecord. See scripts/real_clients/*_check.py:
 # fast_bitrix24 and bitrix24-rest over http, b24pysdk (the official SDK,
-# https only) through a local TLS front (tls_front.py).
+# https only) against a second server started with --tls, trusting its CA.
 #
 # A check that fails because the fake differs from a real portal in a way
 # already written down (KNOWN_FAKE_BUGS in a check) is shown as "known" and
@@ -80,12 +80,12 @@ fi
 
 # --- the server --------------------------------------------------------------
 tmp=$(mktemp -d)
-server_pid=
+server_pids=()
 cleanup() {
-    if [ -n "$server_pid" ]; then
-        kill "$server_pid" 2>/dev/null || true
-        wait "$server_pid" 2>/dev/null || true
-    fi
+    for pid in "${server_pids[@]}"; do
+        kill "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
     rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -97,27 +97,43 @@ cat >"$tmp/world.toml" <<'EOF'
 employees = 120
 contacts = 80
 EOF
-"$bin" serve --port 0 --no-rate-limit --world "$tmp/world.toml" >"$tmp/serve.log" 2>&1 &
-server_pid=$!
-
-url=
-for _ in $(seq 1 300); do
-    url=$(sed -n 's|^callfull: fake Bitrix24 on \(http://[^ ]*\).*|\1|p' "$tmp/serve.log")
-    [ -n "$url" ] && break
-    if ! kill -0 "$server_pid" 2>/dev/null; then
-        cat "$tmp/serve.log" >&2
-        die "callfull serve exited"
-    fi
-    sleep 0.05
-done
-[ -n "$url" ] || { cat "$tmp/serve.log" >&2; die "callfull serve printed no URL within 15 s"; }
-say "callfull serve at $url (pid $server_pid)"
+# start_server LOG [ARGS…]: starts `callfull serve`; sets started_url to the
+# URL it announces (http:// or, with --tls, https://).
+started_url=
+start_server() {
+    local log=$1 url= pid
+    shift
+    "$bin" serve --port 0 --no-rate-limit --world "$tmp/world.toml" "$@" >"$log" 2>&1 &
+    pid=$!
+    server_pids+=("$pid")
+    for _ in $(seq 1 300); do
+        url=$(sed -n 's|^callfull: fake Bitrix24 on \(https*://[^ ]*\).*|\1|p' "$log")
+        [ -n "$url" ] && break
+        if ! kill -0 "$pid" 2>/dev/null; then
+            cat "$log" >&2
+            die "callfull serve exited"
+        fi
+        sleep 0.05
+    done
+    [ -n "$url" ] || { cat "$log" >&2; die "callfull serve printed no URL within 15 s"; }
+    say "callfull serve $* at $url (pid $pid)"
+    started_url=$url
+}
+start_server "$tmp/serve.log"
+url=$started_url
+# The official SDK speaks https only: a second server with a certificate made
+# at start, its CA trusted through the variables requests and urllib read.
+start_server "$tmp/serve-tls.log" --tls --tls-ca "$tmp/ca.pem"
+tls_url=$started_url
 
 # --- the libraries -------------------------------------------------------------
 failed=()
 for check in fast_bitrix24_check bitrix24_rest_check b24pysdk_check; do
     echo
-    if ! (cd "$root/scripts/real_clients" && "$py" "$check.py" "$url"); then
+    target=$url
+    [ "$check" = b24pysdk_check ] && target=$tls_url
+    if ! (cd "$root/scripts/real_clients" &&
+        REQUESTS_CA_BUNDLE="$tmp/ca.pem" SSL_CERT_FILE="$tmp/ca.pem" "$py" "$check.py" "$target"); then
         failed+=("$check")
     fi
 done
