@@ -142,11 +142,14 @@ fn rest(shared: &Shared, tail: &str, request: &Request) -> Response {
             None => shared.bitrix24.call(&auth, method_name, &params, started),
         }
     });
-    let (status, body) = match result {
-        Ok(answer) => (200, shared.bitrix24.envelope(answer, shared.clock.as_ref(), started)),
-        Err(e) => (e.status, e.body()),
+    let (response, error) = match result {
+        Ok(answer) => {
+            let body = shared.bitrix24.envelope(&answer, shared.clock.as_ref(), started);
+            (Response { status: 200, body, delay_ms, deliveries: Vec::new() }, None)
+        }
+        Err(e) => (Response { delay_ms, ..Response::error(&e) }, Some(e.code.into_owned())),
     };
-    let response = Response { delay_ms, ..Response::json(status, &body) };
+    let status = response.status;
     shared.journal.push(Entry {
         seq: 0,
         time_micros: started,
@@ -161,7 +164,7 @@ fn rest(shared: &Shared, tail: &str, request: &Request) -> Response {
             Value::Object(params)
         },
         status,
-        error: body.get("error").and_then(Value::as_str).map(str::to_owned),
+        error,
     });
     response
 }

@@ -1,7 +1,7 @@
 //! The external-call lifecycle on the fake Bitrix24, through `Portal::call`
 //! (the same dispatch the HTTP routes use), with a clock the test moves.
 
-use callfull_crm::bitrix24::{Auth, B24Error, Portal, PortalOptions};
+use callfull_crm::bitrix24::{Answer, Auth, B24Error, Portal, PortalOptions};
 use callfull_world::World;
 use serde_json::{Map, Value, json};
 
@@ -25,7 +25,7 @@ impl Fixture {
         let parts: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
         let auth = Auth::Webhook { user: parts[1], code: parts[2] };
         let params: Map<String, Value> = params.as_object().cloned().unwrap_or_default();
-        self.portal.call(&auth, method, &params, at).map(|a| a.result)
+        self.portal.call(&auth, method, &params, at).map(Answer::into_result)
     }
 
     fn ok(&self, method: &str, params: Value, at: i64) -> Value {

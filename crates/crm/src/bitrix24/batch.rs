@@ -118,13 +118,13 @@ pub(super) fn run(portal: &Portal, p: &Map<String, Value>, now_micros: i64, app:
         };
         match outcome {
             Ok(answer) => {
-                result.insert(id.clone(), answer.result);
                 if let Some(total) = answer.total {
                     totals.insert(id.clone(), json!(total));
                 }
                 if let Some(next) = answer.next {
                     nexts.insert(id.clone(), json!(next));
                 }
+                result.insert(id.clone(), answer.into_result());
                 times.insert(id, portal.time_block(now_micros, now_micros));
             }
             Err(e) => {

@@ -115,10 +115,11 @@ fn list(ctx: &Ctx<'_>, kind: Kind, p: &Map<String, Value>) -> Result<Answer, B24
     let mut rows: Vec<&Map<String, Value>> = kind.rows(ctx.records).iter().filter(|r| filter.matches(r)).collect();
     sort(&mut rows, &order);
     let page = page(rows, start_of(params::get(p, "start")));
+    let (total, next) = (Some(page.total.unwrap_or(0)), page.next);
     Ok(Answer {
-        result: Value::Array(page.rows.into_iter().map(|r| Value::Object(project(r, &select))).collect()),
-        total: Some(page.total.unwrap_or(0)),
-        next: page.next,
+        total,
+        next,
+        ..Answer::of(Value::Array(page.rows.into_iter().map(|r| Value::Object(project(r, &select))).collect()))
     })
 }
 

@@ -31,18 +31,47 @@ use crate::clock::Clock;
 /// What a method answers: its `result`, and `total`/`next` for lists.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Answer {
-    /// `result`.
-    pub result: Value,
+    result: Payload,
     /// `total` (list methods).
     pub total: Option<usize>,
     /// `next` (list methods, when there is another page).
     pub next: Option<usize>,
 }
 
+/// A result as a value, or already printed (records that never change are
+/// printed once, not cloned and printed on every request).
+#[derive(Debug, Clone, PartialEq)]
+enum Payload {
+    Value(Value),
+    Json(String),
+}
+
 impl Answer {
     /// A plain result.
     pub fn of(result: Value) -> Self {
-        Answer { result, total: None, next: None }
+        Answer { result: Payload::Value(result), total: None, next: None }
+    }
+
+    /// A result printed already (valid JSON).
+    pub(crate) fn printed(json: String) -> Self {
+        Answer { result: Payload::Json(json), total: None, next: None }
+    }
+
+    /// `result` as a value.
+    pub fn into_result(self) -> Value {
+        match self.result {
+            Payload::Value(v) => v,
+            Payload::Json(text) => serde_json::from_str(&text).unwrap_or(Value::Null),
+        }
+    }
+
+    fn write_result(&self, out: &mut Vec<u8>) {
+        match &self.result {
+            Payload::Value(v) => {
+                let _ = serde_json::to_writer(&mut *out, v);
+            }
+            Payload::Json(text) => out.extend_from_slice(text.as_bytes()),
+        }
     }
 }
 
@@ -75,9 +104,19 @@ pub struct Records {
     pub deals: Vec<Map<String, Value>>,
     /// The telephony side: active calls, statistics, call activities.
     pub telephony: telephony::Telephony,
+    /// `users` printed, in the same order (users never change through the API).
+    #[serde(skip)]
+    users_json: Vec<String>,
     /// Handlers bound to events (`event.bind` and outgoing webhooks).
     #[serde(default)]
     pub events: Vec<events::Binding>,
+}
+
+impl Records {
+    fn with_printed_users(mut self) -> Self {
+        self.users_json = self.users.iter().map(|u| serde_json::to_string(u).unwrap_or_default()).collect();
+        self
+    }
 }
 
 /// The leaky bucket of `bitrix24-rest.md` §1.7: each request adds 1, the
@@ -206,7 +245,7 @@ impl Portal {
         };
         let portal = Portal::with_options(world, options);
         if let Some(records) = saved {
-            *portal.records.lock().unwrap_or_else(|e| e.into_inner()) = records;
+            *portal.records.lock().unwrap_or_else(|e| e.into_inner()) = records.with_printed_users();
         }
         Ok(portal)
     }
@@ -288,7 +327,7 @@ impl Portal {
     /// An administrator adds an outgoing webhook (`event`, `handler`) in the
     /// portal's settings.
     pub fn add_outgoing_webhook(&self, params: &Map<String, Value>, now_micros: i64) -> Result<Value, B24Error> {
-        self.write(now_micros, |ctx| events::add_outgoing_webhook(ctx, params).map(|a| a.result))
+        self.write(now_micros, |ctx| events::add_outgoing_webhook(ctx, params).map(Answer::into_result))
     }
 
     /// Runs a change outside the REST methods, saved like theirs.
@@ -398,19 +437,23 @@ impl Portal {
         Ok(())
     }
 
-    /// The success envelope: `result`, `total`, `next`, `time`.
-    pub fn envelope(&self, answer: Answer, clock: &dyn Clock, started_micros: i64) -> Value {
+    /// The success envelope, printed: `{"result":…,"total":…,"next":…,"time":{…}}`.
+    pub fn envelope(&self, answer: &Answer, clock: &dyn Clock, started_micros: i64) -> Vec<u8> {
+        use std::io::Write;
         let finish = clock.now_micros();
-        let mut body = Map::new();
-        body.insert("result".into(), answer.result);
+        let mut out = Vec::with_capacity(1024);
+        out.extend_from_slice(b"{\"result\":");
+        answer.write_result(&mut out);
         if let Some(total) = answer.total {
-            body.insert("total".into(), json!(total));
+            let _ = write!(out, ",\"total\":{total}");
         }
         if let Some(next) = answer.next {
-            body.insert("next".into(), json!(next));
+            let _ = write!(out, ",\"next\":{next}");
         }
-        body.insert("time".into(), self.time_block(started_micros, finish));
-        Value::Object(body)
+        out.extend_from_slice(b",\"time\":");
+        let _ = serde_json::to_writer(&mut out, &self.time_block(started_micros, finish));
+        out.push(b'}');
+        out
     }
 
     pub(crate) fn time_block(&self, start: i64, finish: i64) -> Value {
@@ -468,7 +511,9 @@ fn seeded_records(world: &World) -> Records {
         deals: Vec::new(),
         telephony: telephony::Telephony::new(world),
         events: Vec::new(),
+        users_json: Vec::new(),
     }
+    .with_printed_users()
 }
 
 /// `telephony.externalCall.register.json/` → `telephony.externalcall.register`.

@@ -652,10 +652,11 @@ pub(super) fn activity_list(ctx: &mut Ctx<'_>, p: &Map<String, Value>) -> Result
     }
     sort(&mut rows, &order);
     let page = page(rows, start_of(params::get(p, "start")));
+    let (total, next) = (Some(page.total.unwrap_or(0)), page.next);
     Ok(Answer {
-        result: Value::Array(page.rows.into_iter().map(|r| Value::Object(r.clone())).collect()),
-        total: Some(page.total.unwrap_or(0)),
-        next: page.next,
+        total,
+        next,
+        ..Answer::of(Value::Array(page.rows.into_iter().map(|r| Value::Object(r.clone())).collect()))
     })
 }
 
@@ -735,7 +736,7 @@ pub(super) fn click_to_call(
         }
     }
     let user_id = user_of(ctx.records, &register_params)?;
-    let registered = register(ctx, &register_params)?.result;
+    let registered = register(ctx, &register_params)?.into_result();
     let world = ctx.portal.world();
     let number = world.number(&callfull_world::phone::normalize(&clicked));
     let international = if number.base.len() == 10 && !number.is_local {

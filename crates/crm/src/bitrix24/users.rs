@@ -35,8 +35,8 @@ fn list(
     extra: impl Fn(&Map<String, Value>) -> bool,
 ) -> Result<Answer, B24Error> {
     let filter = Filter::new(&filter_of(p));
-    let mut rows: Vec<&Map<String, Value>> =
-        ctx.records.users.iter().filter(|u| filter.matches(u) && extra(u)).collect();
+    let users = &ctx.records.users;
+    let mut rows: Vec<&Map<String, Value>> = users.iter().filter(|u| filter.matches(u) && extra(u)).collect();
     // SORT applies only together with ORDER; otherwise ID ascending.
     let order = match (p.get("SORT").and_then(Value::as_str), p.get("ORDER").and_then(Value::as_str)) {
         (Some(field), Some(dir)) => vec![(field.to_ascii_uppercase(), dir.eq_ignore_ascii_case("DESC"))],
@@ -45,12 +45,19 @@ fn list(
     sort(&mut rows, &order);
     let page = page(rows, start_of(p.get("START")));
     let empty = page.rows.is_empty();
-    Ok(Answer {
-        result: Value::Array(page.rows.into_iter().map(|r| Value::Object(r.clone())).collect()),
-        // Quirk: with no rows, user.get has no `total` at all.
-        total: if empty { None } else { page.total },
-        next: page.next,
-    })
+    let printed = &ctx.records.users_json;
+    let answer = if printed.len() == users.len() {
+        // Each row is an element of `users`: its printed form sits at the same index.
+        let index = |row: &Map<String, Value>| {
+            (std::ptr::from_ref(row) as usize - users.as_ptr() as usize) / std::mem::size_of::<Map<String, Value>>()
+        };
+        let items: Vec<&str> = page.rows.iter().filter_map(|row| printed.get(index(row)).map(String::as_str)).collect();
+        Answer::printed(format!("[{}]", items.join(",")))
+    } else {
+        Answer::of(Value::Array(page.rows.into_iter().map(|r| Value::Object(r.clone())).collect()))
+    };
+    // Quirk: with no rows, user.get has no `total` at all.
+    Ok(Answer { total: if empty { None } else { page.total }, next: page.next, ..answer })
 }
 
 pub(super) fn get(ctx: &mut Ctx<'_>, params: &Map<String, Value>) -> Result<Answer, B24Error> {
