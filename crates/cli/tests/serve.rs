@@ -78,3 +78,49 @@ fn serve_tls_ca_needs_tls() {
     assert_eq!(output.status.code(), Some(2), "{output:?}");
     assert!(String::from_utf8_lossy(&output.stderr).contains("--tls"), "{output:?}");
 }
+
+/// One request over a fresh connection; the raw answer.
+fn exchange(host: &str, request: &str) -> String {
+    let mut stream = std::net::TcpStream::connect(host).unwrap();
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response
+}
+
+#[test]
+fn serve_flags_switch_to_the_documented_answers() {
+    let mut child = Child(
+        Command::new(env!("CARGO_BIN_EXE_callfull"))
+            .args(["serve", "--port", "0", "--b24-telephony-app-only", "--b24-telephony-error-code", "ERROR_CORE"])
+            .args(["--b24-wrong-webhook-status", "403", "--admin-token", "t0ken"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let mut stdout = BufReader::new(child.0.stdout.take().unwrap()).lines();
+    let lines: Vec<String> = stdout.by_ref().take(3).map(Result::unwrap).collect();
+    let url = lines[1].trim().strip_prefix("webhook:").unwrap().trim().to_owned();
+    let token = lines[2].trim().strip_prefix("token:").unwrap().split_whitespace().next().unwrap().to_owned();
+    let (host, path) = url.strip_prefix("http://").unwrap().split_once('/').unwrap();
+    let post = |path: &str, body: &str| {
+        exchange(
+            host,
+            &format!(
+                "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            ),
+        )
+    };
+    let register = r#"{"USER_PHONE_INNER": "101", "PHONE_NUMBER": "+79990001122", "TYPE": 2}"#;
+    let by_webhook = post(&format!("/{path}telephony.externalcall.register"), register);
+    assert!(by_webhook.starts_with("HTTP/1.1 403") && by_webhook.contains("WRONG_AUTH_TYPE"), "{by_webhook}");
+    let invalid = post(&format!("/rest/telephony.externalcall.register?auth={token}"), r#"{"TYPE": 2}"#);
+    assert!(invalid.starts_with("HTTP/1.1 400") && invalid.contains(r#""error":"ERROR_CORE""#), "{invalid}");
+    let user = path.split('/').nth(1).unwrap();
+    let wrong = post(&format!("/rest/{user}/wrongcode/user.current"), "{}");
+    assert!(wrong.starts_with("HTTP/1.1 403") && wrong.contains("INVALID_CREDENTIALS"), "{wrong}");
+    let admin = exchange(host, &format!("GET /_admin/info HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"));
+    assert!(admin.starts_with("HTTP/1.1 200"), "loopback needs no token: {admin}");
+}
