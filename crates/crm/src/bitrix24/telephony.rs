@@ -161,13 +161,16 @@ fn phone_of(p: &Map<String, Value>) -> Result<String, B24Error> {
 /// `YYYY-MM-DDTHH:MM:SS` followed by `Z` or `±HH:MM` (ISO 8601 with a zone).
 fn is_iso8601_with_zone(text: &str) -> bool {
     let b = text.as_bytes();
-    if b.len() < 20
-        || b[10] != b'T'
-        || callfull_model::DateTime::parse(&format!("{} {}", &text[..10], &text[11..19])).is_err()
-    {
+    if b.len() < 20 || b[10] != b'T' {
         return false;
     }
-    let zone = &text[19..];
+    // `get`, not indexing: byte 19 may fall inside a multi-byte character.
+    let (Some(date), Some(time), Some(zone)) = (text.get(..10), text.get(11..19), text.get(19..)) else {
+        return false;
+    };
+    if callfull_model::DateTime::parse(&format!("{date} {time}")).is_err() {
+        return false;
+    }
     let zone = zone.strip_prefix('.').map_or(zone, |z| z.trim_start_matches(|c: char| c.is_ascii_digit()));
     zone == "Z"
         || (zone.len() == 6
@@ -560,7 +563,7 @@ pub(super) fn search_crm_entities(ctx: &mut Ctx<'_>, p: &Map<String, Value>) -> 
 }
 
 pub(super) fn activity_get(ctx: &mut Ctx<'_>, p: &Map<String, Value>) -> Result<Answer, B24Error> {
-    let id = str_param(p, "id").unwrap_or_default();
+    let id = super::crm::id_param(p)?;
     ctx.records
         .telephony
         .activities
@@ -571,21 +574,21 @@ pub(super) fn activity_get(ctx: &mut Ctx<'_>, p: &Map<String, Value>) -> Result<
 }
 
 pub(super) fn activity_list(ctx: &mut Ctx<'_>, p: &Map<String, Value>) -> Result<Answer, B24Error> {
-    use super::query::{matches, order_of, page, sort, start_of};
-    let filter: Map<String, Value> = match params::get(p, "filter") {
-        Some(Value::Object(f)) => f.iter().map(|(k, v)| (k.to_ascii_uppercase(), v.clone())).collect(),
-        _ => Map::new(),
-    };
+    use super::query::{matches, page, sort, start_of};
+    let super::crm::ListParams { filter, mut order, select } = super::crm::list_params(p)?;
     let mut rows: Vec<&Map<String, Value>> =
         ctx.records.telephony.activities.iter().filter(|a| matches(a, &filter)).collect();
-    let mut order = order_of(params::get(p, "order"));
     if order.is_empty() {
         order.push(("START_TIME".into(), false));
     }
     sort(&mut rows, &order);
     let page = page(rows, start_of(params::get(p, "start")));
+    // COMMUNICATIONS, FILES and BINDINGS come only when named in `select`.
+    let only_named = ["COMMUNICATIONS", "FILES", "BINDINGS"];
     Ok(Answer {
-        result: Value::Array(page.rows.into_iter().map(|r| Value::Object(r.clone())).collect()),
+        result: Value::Array(
+            page.rows.into_iter().map(|r| Value::Object(super::crm::project(r, &select, &only_named))).collect(),
+        ),
         total: Some(page.total.unwrap_or(0)),
         next: page.next,
     })
