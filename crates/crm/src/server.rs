@@ -280,8 +280,20 @@ pub fn routes(shared: Shared) -> impl Filter<Extract = (warp::reply::Response,),
         .and(warp::body::content_length_limit(4096))
         .and(warp::body::json::<ClockChange>())
         .map(|shared: Shared, change: ClockChange| {
-            shared.clock.advance(change.advance_secs.saturating_mul(1_000_000));
-            json_reply(200, &json!({ "now_micros": shared.clock.now_micros() }))
+            // The clock stays within years 1970–9999 (beyond, its sums overflow).
+            const MAX_MICROS: i64 = 253_402_300_799 * 1_000_000;
+            let step = change.advance_secs.checked_mul(1_000_000);
+            let then = step.and_then(|m| shared.clock.now_micros().checked_add(m));
+            match (step, then) {
+                (Some(step), Some(then)) if (0..=MAX_MICROS).contains(&then) => {
+                    shared.clock.advance(step);
+                    json_reply(200, &json!({ "now_micros": shared.clock.now_micros() }))
+                }
+                _ => json_reply(
+                    400,
+                    &B24Error::invalid_request("advance_secs would move the clock outside the years 1970-9999").body(),
+                ),
+            }
         });
     let fault_add = admin
         .clone()
@@ -365,6 +377,9 @@ async fn recover(rejection: Rejection) -> Result<warp::reply::Response, Infallib
         B24Error::new(403, "ACCESS_DENIED", "The admin API answers only loopback clients")
     } else if let Some(e) = rejection.find::<warp::filters::body::BodyDeserializeError>() {
         B24Error::invalid_request(format!("admin request body: {e}"))
+    } else if let Some(e) = rejection.find::<warp::reject::InvalidHeader>() {
+        // A header value that is not visible ASCII (`Content-Type`, `Authorization`).
+        B24Error::invalid_request(e.to_string())
     } else if rejection.find::<warp::reject::MethodNotAllowed>().is_some() {
         B24Error::new(405, "INVALID_REQUEST", "Use GET or POST")
     } else {

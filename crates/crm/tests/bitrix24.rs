@@ -336,6 +336,13 @@ async fn the_admin_clock_reset_and_state_drive_the_portal() {
     assert_eq!(state["bitrix24"]["deals"], json!([]));
     let (status, body) = call(&s, "POST", "/_admin/clock", Some("application/json"), br#"{"advance": 1}"#).await;
     assert_eq!((status, body["error"].as_str()), (400, Some("INVALID_REQUEST")));
+    // A step that would overflow the clock is refused, and the portal goes on.
+    for huge in [i64::MAX, i64::MIN, 300_000_000_000] {
+        let change = json!({ "advance_secs": huge }).to_string();
+        let (status, body) = call(&s, "POST", "/_admin/clock", Some("application/json"), change.as_bytes()).await;
+        assert_eq!((status, body["error"].as_str()), (400, Some("INVALID_REQUEST")), "{huge}");
+    }
+    assert_eq!(call(&s, "GET", &hook(&s, "user.current"), None, b"").await.0, 200);
 }
 
 #[tokio::test]
@@ -462,6 +469,19 @@ async fn malformed_bodies_and_deep_nesting_get_the_vendor_error_shape() {
         assert_eq!((status, body["total"].as_u64()), (200, Some(1)), "query {}", &params[..20]);
     }
 
+    // Header values that are not visible ASCII.
+    for (name, value) in [("content-type", "application/json; charset=\u{e9}"), ("authorization", "Bearer \u{e9}")] {
+        let response = warp::test::request()
+            .method("POST")
+            .path(&hook(&s, "user.current"))
+            .header(name, value)
+            .body("{}")
+            .reply(&routes(s.clone()))
+            .await;
+        let body: Value = serde_json::from_slice(response.body()).unwrap();
+        assert_eq!((response.status().as_u16(), body["error"].as_str()), (400, Some("INVALID_REQUEST")), "{name}");
+    }
+
     // A multipart body is refused with the vendor's shape (not served yet).
     let (status, body) =
         call(&s, "POST", &hook(&s, "user.get"), Some("multipart/form-data; boundary=x"), b"--x--").await;
@@ -552,6 +572,14 @@ async fn parameters_of_the_wrong_type_get_the_vendor_errors() {
             assert_eq!(answer["error_description"], want_text, "{method} {body}");
         }
     }
+    // A negative CRM_ENTITY_ID binds nothing (it used to wrap round to 2^64 - 5).
+    let body = json!({"USER_ID": user, "PHONE_NUMBER": "+79990009988", "TYPE": 2,
+                      "CRM_ENTITY_TYPE": "CONTACT", "CRM_ENTITY_ID": -5});
+    let (status, answer) = call(&s, "POST", &hook(&s, register), json, body.to_string().as_bytes()).await;
+    assert_eq!(
+        (status, &answer["result"]["CRM_ENTITY_TYPE"], &answer["result"]["CRM_ENTITY_ID"]),
+        (200, &json!(""), &Value::Null)
+    );
 }
 
 /// Sends a 50 MB body over a real socket (declared with Content-Length, or

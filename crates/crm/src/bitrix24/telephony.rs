@@ -252,7 +252,7 @@ pub(super) fn register(ctx: &mut Ctx<'_>, p: &Map<String, Value>) -> Result<Answ
             && u.get("UF_PHONE_INNER").and_then(Value::as_str) == Some(phone.as_str())
     });
     let explicit = match (str_param(p, "CRM_ENTITY_TYPE"), int_param(p, "CRM_ENTITY_ID")) {
-        (Some(t), Some(id)) if ["CONTACT", "COMPANY", "LEAD"].contains(&t.to_ascii_uppercase().as_str()) => {
+        (Some(t), Some(id)) if id > 0 && ["CONTACT", "COMPANY", "LEAD"].contains(&t.to_ascii_uppercase().as_str()) => {
             let t = ["CONTACT", "COMPANY", "LEAD"].into_iter().find(|k| k.eq_ignore_ascii_case(&t)).unwrap_or("LEAD");
             Some((t, id as u64))
         }
