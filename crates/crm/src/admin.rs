@@ -47,8 +47,10 @@ pub struct Journal {
 impl Journal {
     /// Records one request.
     pub fn push(&self, mut entry: Entry) {
-        entry.seq = self.seq.fetch_add(1, Ordering::SeqCst) + 1;
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        // Numbered under the lock, so the kept entries are in seq order and
+        // the cap drops the oldest ones.
+        entry.seq = self.seq.fetch_add(1, Ordering::SeqCst) + 1;
         if entries.len() == JOURNAL_CAP {
             entries.pop_front();
         }

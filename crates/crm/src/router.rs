@@ -222,8 +222,17 @@ fn admin(shared: &Shared, path: &str, request: &Request) -> Response {
         ("GET", "/state") => ok(json!({ "bitrix24": shared.bitrix24.dump() })),
         ("POST", "/clock") => match serde_json::from_slice::<ClockChange>(&request.body) {
             Ok(change) => {
-                shared.clock.advance(change.advance_secs.saturating_mul(1_000_000));
-                ok(json!({ "now_micros": shared.clock.now_micros() }))
+                // The clock stays within years 1970–9999 (beyond, its sums overflow).
+                const MAX_MICROS: i64 = 253_402_300_799 * 1_000_000;
+                let step = change.advance_secs.checked_mul(1_000_000);
+                let then = step.and_then(|m| shared.clock.now_micros().checked_add(m));
+                match (step, then) {
+                    (Some(step), Some(then)) if (0..=MAX_MICROS).contains(&then) => {
+                        shared.clock.advance(step);
+                        ok(json!({ "now_micros": shared.clock.now_micros() }))
+                    }
+                    _ => bad_admin("advance_secs would move the clock outside the years 1970-9999".into()),
+                }
             }
             Err(e) => bad_admin(format!("admin request body: {e}")),
         },

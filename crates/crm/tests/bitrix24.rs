@@ -336,6 +336,13 @@ async fn the_admin_clock_reset_and_state_drive_the_portal() {
     assert_eq!(state["bitrix24"]["deals"], json!([]));
     let (status, body) = call(&s, "POST", "/_admin/clock", Some("application/json"), br#"{"advance": 1}"#).await;
     assert_eq!((status, body["error"].as_str()), (400, Some("INVALID_REQUEST")));
+    // A step that would overflow the clock is refused, and the portal goes on.
+    for huge in [i64::MAX, i64::MIN, 300_000_000_000] {
+        let change = json!({ "advance_secs": huge }).to_string();
+        let (status, body) = call(&s, "POST", "/_admin/clock", Some("application/json"), change.as_bytes()).await;
+        assert_eq!((status, body["error"].as_str()), (400, Some("INVALID_REQUEST")), "{huge}");
+    }
+    assert_eq!(call(&s, "GET", &hook(&s, "user.current"), None, b"").await.0, 200);
 }
 
 #[tokio::test]
@@ -382,7 +389,13 @@ async fn oauth_tokens_expire_after_an_hour_and_refresh_tokens_rotate() {
     assert_eq!(again, 400, "a code works once");
 
     let me = |token: &str| format!("/rest/user.current.json?auth={token}");
-    assert_eq!(call(&s, "GET", &me(&access), None, b"").await.0, 200);
+    let (status, current) = call(&s, "GET", &me(&access), None, b"").await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        tokens["user_id"].to_string(),
+        current["result"]["ID"].as_str().unwrap(),
+        "the token's user_id is the user user.current answers for"
+    );
     s.clock.advance(3_601 * 1_000_000);
     let (status, body) = call(&s, "GET", &me(&access), None, b"").await;
     assert_eq!((status, body["error"].as_str()), (401, Some("expired_token")));
@@ -547,4 +560,265 @@ async fn crm_fields_describe_every_field_with_its_type() {
     }
     let (_, lead) = call(&s, "GET", &hook(&s, "crm.lead.fields"), None, b"").await;
     assert_eq!(lead["result"]["STATUS_ID"]["statusType"], "STATUS");
+}
+
+/// A vendor-shaped answer: a success envelope, or `{error, error_description}`
+/// (strings, no `time`) with a 4xx/503 status; never a 500.
+fn assert_vendor_shape(what: &str, status: u16, body: &Value) {
+    if status == 200 {
+        assert!(body.get("result").is_some() && body["time"].is_object(), "{what}: {body}");
+    } else {
+        assert!(matches!(status, 400 | 401 | 403 | 404 | 405 | 413 | 503), "{what}: status {status} {body}");
+        let keys: Vec<&String> = body.as_object().map(|o| o.keys().collect()).unwrap_or_default();
+        assert_eq!(keys, ["error", "error_description"], "{what}: {body}");
+        assert!(body["error"].is_string() && body["error_description"].is_string(), "{what}: {body}");
+    }
+}
+
+#[tokio::test]
+async fn malformed_bodies_and_deep_nesting_get_the_vendor_error_shape() {
+    let s = shared();
+    let form = Some("application/x-www-form-urlencoded");
+    let json = Some("application/json");
+
+    // Malformed form bodies: bad percent-escapes, raw bytes that are not
+    // UTF-8, empty names, stray brackets. PHP reads what it can.
+    for body in [&b"%ZZ%&&==&a[=1&]=2&%FF%FE=%C3%28&[]=x&a]]]=1"[..], b"\xff\xfe\x00garbage\x01=\x02", b"&&&&", b"="] {
+        let (status, answer) = call(&s, "POST", &hook(&s, "telephony.externalLine.get"), form, body).await;
+        assert_eq!((status, &answer["result"]), (200, &json!([])), "{body:?}");
+    }
+
+    // Malformed JSON bodies: 400 INVALID_REQUEST.
+    let deep_list = "[".repeat(10_000);
+    let deep_map = "{\"a\":".repeat(10_000);
+    for body in [
+        &b"{\"filter\": "[..],
+        b"{\"a\":1}}",
+        b"\xff\xfe{}",
+        b"[1, 2]",
+        b"\"text\"",
+        b"42",
+        b"null",
+        b"{\"a\": 1e400}",
+        deep_list.as_bytes(),
+        deep_map.as_bytes(),
+    ] {
+        let (status, answer) = call(&s, "POST", &hook(&s, "user.get"), json, body).await;
+        assert_vendor_shape(&String::from_utf8_lossy(&body[..body.len().min(20)]), status, &answer);
+        assert_eq!((status, answer["error"].as_str()), (400, Some("INVALID_REQUEST")), "{answer}");
+    }
+
+    // 10 000-deep bracket nesting, in a form body and in a query string:
+    // PHP drops a variable nested deeper than 64, and an unclosed `[` ends
+    // the name. Either way the other parameters still count.
+    let nested = format!("FILTER{}=1&FILTER[UF_PHONE_INNER]=105", "[x]".repeat(10_000));
+    let unclosed = format!("a{}=1&FILTER[UF_PHONE_INNER]=105", "[".repeat(10_000));
+    let appended = format!("FILTER{}=1&FILTER[UF_PHONE_INNER]=105", "[]".repeat(10_000));
+    for params in [&nested, &unclosed, &appended] {
+        let (status, body) = call(&s, "POST", &hook(&s, "user.get"), form, params.as_bytes()).await;
+        assert_eq!((status, body["total"].as_u64()), (200, Some(1)), "form {}", &params[..20]);
+        let (status, body) = call(&s, "GET", &format!("{}?{params}", hook(&s, "user.get")), None, b"").await;
+        assert_eq!((status, body["total"].as_u64()), (200, Some(1)), "query {}", &params[..20]);
+    }
+
+    // Header values that are not visible ASCII.
+    for (name, value) in [("content-type", "application/json; charset=\u{e9}"), ("authorization", "Bearer \u{e9}")] {
+        let response = warp::test::request()
+            .method("POST")
+            .path(&hook(&s, "user.current"))
+            .header(name, value)
+            .body("{}")
+            .reply(&routes(s.clone()))
+            .await;
+        let body: Value = serde_json::from_slice(response.body()).unwrap();
+        assert_eq!((response.status().as_u16(), body["error"].as_str()), (400, Some("INVALID_REQUEST")), "{name}");
+    }
+
+    // An empty multipart body is no parameters; a cut-off one is refused with the vendor's shape.
+    let multipart = Some("multipart/form-data; boundary=x");
+    let (status, _) = call(&s, "POST", &hook(&s, "user.get"), multipart, b"--x--").await;
+    assert_eq!(status, 200);
+    let cut = b"--x\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1";
+    let (status, body) = call(&s, "POST", &hook(&s, "user.get"), multipart, cut).await;
+    assert_eq!((status, body["error"].as_str()), (400, Some("INVALID_REQUEST")));
+}
+
+#[tokio::test]
+async fn wrong_tokens_and_unknown_methods_get_the_vendor_errors() {
+    let s = shared();
+    let webhook = s.bitrix24.webhook_path();
+    let code = webhook.split('/').filter(|p| !p.is_empty()).nth(2).unwrap().to_owned();
+    // (path, Authorization header, status wanted, error wanted)
+    let cases: Vec<(String, Option<&str>, u16, &str)> = vec![
+        (format!("/rest/999/{code}/user.current"), None, 401, "INVALID_CREDENTIALS"),
+        (format!("/rest/1/{code}x/user.current"), None, 401, "INVALID_CREDENTIALS"),
+        ("/rest/user.current?access_token=nope".into(), None, 401, "invalid_token"),
+        ("/rest/user.current".into(), Some("Bearer nope"), 401, "invalid_token"),
+        ("/rest/user.current".into(), Some("Basic dXNlcjpwYXNz"), 401, "NO_AUTH_FOUND"),
+        (hook(&s, "no.such.method"), None, 404, "ERROR_METHOD_NOT_FOUND"),
+        (hook(&s, "crm.contact.get/extra/segments"), None, 404, "ERROR_METHOD_NOT_FOUND"),
+        (hook(&s, ""), None, 404, "ERROR_METHOD_NOT_FOUND"),
+        ("/rest/".into(), None, 404, "ERROR_METHOD_NOT_FOUND"),
+    ];
+    for (path, authorization, want_status, want_error) in cases {
+        let mut request = warp::test::request().method("GET").path(&path);
+        if let Some(value) = authorization {
+            request = request.header("authorization", value);
+        }
+        let response = request.reply(&routes(s.clone())).await;
+        let body: Value = serde_json::from_slice(response.body()).unwrap();
+        let status = response.status().as_u16();
+        assert_vendor_shape(&path, status, &body);
+        assert_eq!((status, body["error"].as_str()), (want_status, Some(want_error)), "{path} {authorization:?}");
+    }
+    let response = warp::test::request().method("PUT").path(&hook(&s, "user.current")).reply(&routes(s.clone())).await;
+    let body: Value = serde_json::from_slice(response.body()).unwrap();
+    assert_vendor_shape("PUT", response.status().as_u16(), &body);
+}
+
+#[tokio::test]
+async fn parameters_of_the_wrong_type_get_the_vendor_errors() {
+    let s = shared();
+    let world = World::from_seed(7);
+    let user = world.employees[1].b24_id;
+    let form = Some("application/x-www-form-urlencoded");
+    let json = Some("application/json");
+    let register = "telephony.externalcall.register";
+    let phone = "PHONE_NUMBER=%2B79990001122";
+    // (method, content type, body, status wanted, error_description wanted)
+    let cases: Vec<(&str, Option<&str>, String, u16, &str)> = vec![
+        // Form values that do not parse as the int the handler wants.
+        (register, form, format!("USER_ID=abc&{phone}&TYPE=2"), 400, "USER_ID or USER_PHONE_INNER should be set"),
+        (register, form, format!("USER_ID={user}&{phone}&TYPE=abc"), 400, "Unknown TYPE"),
+        // Arrays where scalars are expected.
+        (register, form, format!("USER_ID={user}&PHONE_NUMBER[]=%2B79990001122&TYPE=2"), 400, "Unsupported phone number format"),
+        (register, form, format!("USER_ID={user}&{phone}&TYPE[]=2"), 400, "Unknown TYPE"),
+        (register, form, format!("USER_ID[]={user}&{phone}&TYPE=2"), 400, "USER_ID or USER_PHONE_INNER should be set"),
+        (register, json, json!({"USER_ID": user, "PHONE_NUMBER": "+79990001122", "TYPE": 2, "CALL_START_DATE": ["2026-11-17T10:00:00+03:00"]}).to_string(), 0, ""),
+        // A date with multi-byte characters where the ISO-8601 digits should be.
+        (register, json, json!({"USER_ID": user, "PHONE_NUMBER": "+79990001122", "TYPE": 2, "CALL_START_DATE": "2026-11-17T10:00:0ж+03:00"}).to_string(), 400, "CALL_START_DATE should be in the ISO-8601 format"),
+        (register, json, json!({"USER_ID": user, "PHONE_NUMBER": "+79990001122", "TYPE": 2, "CALL_START_DATE": "ЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖЖ"}).to_string(), 400, "CALL_START_DATE should be in the ISO-8601 format"),
+        ("telephony.externalcall.finish", form, format!("CALL_ID[]=x&USER_ID={user}"), 400, "CALL_ID must be a string"),
+        ("telephony.externalcall.finish", json, json!({"CALL_ID": {"a": 1}, "USER_ID": user}).to_string(), 400, "CALL_ID must be a string"),
+        ("crm.contact.get", form, "id[]=1".into(), 400, "ID is not defined or invalid."),
+        ("crm.contact.get", json, json!({"id": -3}).to_string(), 400, "ID is not defined or invalid."),
+        ("crm.contact.get", json, r#"{"id": 99999999999999999999999}"#.into(), 400, "ID is not defined or invalid."),
+        ("crm.contact.list", form, "filter=x".into(), 400, "Parameter 'filter' must be array."),
+        ("crm.contact.list", json, json!({"order": "x"}).to_string(), 400, "Parameter 'order' must be array."),
+        ("crm.activity.list", json, json!({"filter": 5}).to_string(), 400, "Parameter 'filter' must be array."),
+        ("crm.activity.get", form, "id=abc".into(), 400, "ID is not defined or invalid."),
+        ("crm.lead.add", form, "fields=x".into(), 400, "Parameter 'fields' must be array."),
+        ("crm.lead.update", json, json!({"id": [1], "fields": {}}).to_string(), 400, "ID is not defined or invalid."),
+        ("crm.duplicate.findbycomm", form, "type=PHONE&values=x".into(), 400, "Communication values is not defined."),
+        ("crm.duplicate.findbycomm", form, "type[]=PHONE&values[]=1".into(), 400, "Communication type is not defined."),
+        // Wrong types that PHP casts or ignores: still answered.
+        ("user.get", form, "FILTER=x".into(), 200, ""),
+        ("user.get", json, json!({"FILTER": [1, 2], "SORT": ["ID"], "ORDER": {"a": 1}, "start": "abc"}).to_string(), 200, ""),
+        ("crm.contact.list", json, json!({"select": "x", "start": [1]}).to_string(), 200, ""),
+        ("batch", form, "cmd=x".into(), 200, ""),
+        ("batch", json, json!({"cmd": {"a": 5, "b": null}, "halt": [1]}).to_string(), 200, ""),
+    ];
+    for (method, content_type, body, want_status, want_text) in cases {
+        let (status, answer) = call(&s, "POST", &hook(&s, method), content_type, body.as_bytes()).await;
+        assert_vendor_shape(&format!("{method} {body}"), status, &answer);
+        // 0: any vendor-shaped answer (what PHP does with it is not known).
+        assert!(want_status == 0 || status == want_status, "{method} {body}: {status} {answer}");
+        if want_status != 0 && status != 200 {
+            assert_eq!(answer["error_description"], want_text, "{method} {body}");
+        }
+    }
+    // A negative CRM_ENTITY_ID binds nothing (it used to wrap round to 2^64 - 5).
+    let body = json!({"USER_ID": user, "PHONE_NUMBER": "+79990009988", "TYPE": 2,
+                      "CRM_ENTITY_TYPE": "CONTACT", "CRM_ENTITY_ID": -5});
+    let (status, answer) = call(&s, "POST", &hook(&s, register), json, body.to_string().as_bytes()).await;
+    assert_eq!(
+        (status, &answer["result"]["CRM_ENTITY_TYPE"], &answer["result"]["CRM_ENTITY_ID"]),
+        (200, &json!(""), &Value::Null)
+    );
+}
+
+/// Sends a 50 MB body over a real socket (declared with Content-Length, or
+/// chunked) and returns the status line and JSON body the server answered.
+async fn send_huge(addr: std::net::SocketAddr, path: &str, chunked: bool) -> (String, Value) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    const SIZE: usize = 50 << 20;
+    let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let (mut reader, mut writer) = stream.into_split();
+    let framing = if chunked { "Transfer-Encoding: chunked".to_owned() } else { format!("Content-Length: {SIZE}") };
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-www-form-urlencoded\r\n{framing}\r\n\r\n"
+    );
+    // The server may answer and stop reading long before the end: writes
+    // then fail, which is expected.
+    let sending = tokio::spawn(async move {
+        writer.write_all(head.as_bytes()).await?;
+        let chunk = vec![b'a'; 1 << 20];
+        for _ in 0..SIZE / chunk.len() {
+            if chunked {
+                writer.write_all(format!("{:x}\r\n", chunk.len()).as_bytes()).await?;
+            }
+            writer.write_all(&chunk).await?;
+            if chunked {
+                writer.write_all(b"\r\n").await?;
+            }
+        }
+        if chunked {
+            writer.write_all(b"0\r\n\r\n").await?;
+        }
+        std::io::Result::Ok(writer)
+    });
+    let mut response = Vec::new();
+    let mut buf = [0u8; 4096];
+    let deadline = std::time::Duration::from_secs(30);
+    let (head, body) = loop {
+        let n = tokio::time::timeout(deadline, reader.read(&mut buf)).await.expect("an answer in time").unwrap();
+        assert!(n > 0, "closed without an answer: {}", String::from_utf8_lossy(&response));
+        response.extend_from_slice(&buf[..n]);
+        let text = String::from_utf8_lossy(&response).into_owned();
+        if let Some((head, body)) = text.split_once("\r\n\r\n") {
+            let length = head
+                .lines()
+                .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length: ").map(str::to_owned))
+                .and_then(|l| l.trim().parse::<usize>().ok())
+                .expect("a content-length");
+            if body.len() >= length {
+                break (head.to_owned(), body[..length].to_owned());
+            }
+        }
+    };
+    sending.abort();
+    (head.lines().next().unwrap_or_default().to_owned(), serde_json::from_str(&body).unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fifty_megabyte_bodies_declared_or_chunked_get_413_over_a_real_socket() {
+    let server = callfull_crm::spawn(
+        World::from_seed(7),
+        "127.0.0.1:0".parse().unwrap(),
+        Arc::new(AdjustableClock::new(ManualClock::at(0))),
+        Default::default(),
+    )
+    .await
+    .unwrap();
+    let path = format!("{}user.get", server.bitrix24().webhook_path());
+    for chunked in [false, true] {
+        let (status, body) = send_huge(server.addr(), &path, chunked).await;
+        assert!(status.starts_with("HTTP/1.1 413"), "chunked {chunked}: {status}");
+        assert_eq!(body["error"], "INVALID_REQUEST", "chunked {chunked}");
+        assert_vendor_shape("50 MB", 413, &body);
+    }
+    // The server still answers afterwards.
+    let (status, body) = send_small(server.addr(), &format!("{}user.current", server.bitrix24().webhook_path())).await;
+    assert!(status.starts_with("HTTP/1.1 200"), "{status} {body}");
+}
+
+async fn send_small(addr: std::net::SocketAddr, path: &str) -> (String, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or_default();
+    (head.lines().next().unwrap_or_default().to_owned(), body.to_owned())
 }

@@ -86,8 +86,11 @@ fn an_answered_incoming_call_from_a_known_contact() {
         T0,
     );
     assert!(record["FILE_ID"].as_u64().is_some());
-    let listed = f.ok("crm.activity.list", json!({"filter": {"ORIGIN_ID": format!("VI_{call_id}")}}), T0);
+    let filter = json!({"ORIGIN_ID": format!("VI_{call_id}")});
+    let listed = f.ok("crm.activity.list", json!({"filter": filter, "select": ["*", "FILES"]}), T0);
     assert_eq!(listed[0]["FILES"].as_array().unwrap().len(), 1);
+    let listed = f.ok("crm.activity.list", json!({"filter": filter}), T0);
+    assert!(listed[0].get("FILES").is_none(), "FILES only when named in select");
 }
 
 #[test]

@@ -34,12 +34,31 @@ impl Kind {
         }
     }
 
-    /// The fields `add` fills when the caller does not (deals have no multi-fields).
+    /// The fields `add` fills when the caller does not (deals have no
+    /// multi-fields, so no `HAS_PHONE`/`HAS_EMAIL`/`HAS_IMOL` either).
     fn defaults(self) -> &'static [(&'static str, &'static str)] {
         match self {
-            Kind::Contact => &[("TYPE_ID", "CLIENT"), ("SOURCE_ID", "CALL"), ("OPENED", "Y"), ("EXPORT", "Y")],
-            Kind::Company => &[("COMPANY_TYPE", "CUSTOMER"), ("OPENED", "Y"), ("IS_MY_COMPANY", "N")],
+            Kind::Contact => &[
+                ("TYPE_ID", "CLIENT"),
+                ("SOURCE_ID", "CALL"),
+                ("OPENED", "Y"),
+                ("EXPORT", "Y"),
+                ("HAS_PHONE", "N"),
+                ("HAS_EMAIL", "N"),
+                ("HAS_IMOL", "N"),
+            ],
+            Kind::Company => &[
+                ("COMPANY_TYPE", "CUSTOMER"),
+                ("OPENED", "Y"),
+                ("IS_MY_COMPANY", "N"),
+                ("HAS_PHONE", "N"),
+                ("HAS_EMAIL", "N"),
+                ("HAS_IMOL", "N"),
+            ],
             Kind::Lead => &[
+                ("HAS_PHONE", "N"),
+                ("HAS_EMAIL", "N"),
+                ("HAS_IMOL", "N"),
                 ("STATUS_ID", "NEW"),
                 ("STATUS_SEMANTIC_ID", "P"),
                 ("OPENED", "Y"),
@@ -61,7 +80,7 @@ impl Kind {
 
 const MULTI_FIELDS: [&str; 5] = ["PHONE", "EMAIL", "WEB", "IM", "LINK"];
 
-fn id_param(p: &Map<String, Value>) -> Result<String, B24Error> {
+pub(super) fn id_param(p: &Map<String, Value>) -> Result<String, B24Error> {
     let id = match params::get(p, "id") {
         Some(Value::String(s)) => s.trim().to_owned(),
         Some(Value::Number(n)) => n.to_string(),
@@ -79,22 +98,31 @@ fn get(ctx: &Ctx<'_>, kind: Kind, p: &Map<String, Value>) -> Result<Answer, B24E
         .ok_or_else(|| B24Error::legacy("Not found"))
 }
 
-/// `select`: `*` (the default) is every field but the multi-fields, which
-/// come only when named; `UF_*` adds custom fields.
-fn project(record: &Map<String, Value>, select: &[String]) -> Map<String, Value> {
+/// `select`: `*` (the default) is every field but `only_named` (the
+/// multi-fields of CRM records), which come only when named; `UF_*` adds
+/// custom fields.
+pub(super) fn project(record: &Map<String, Value>, select: &[String], only_named: &[&str]) -> Map<String, Value> {
     let star = select.is_empty() || select.iter().any(|s| s == "*");
     record
         .iter()
         .filter(|(k, _)| {
             let named = select.iter().any(|s| s.eq_ignore_ascii_case(k));
-            let multi = MULTI_FIELDS.contains(&k.as_str());
+            let multi = only_named.contains(&k.as_str());
             named || (star && !multi) || (k.starts_with("UF_") && select.iter().any(|s| s == "UF_*"))
         })
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect()
 }
 
-fn list(ctx: &Ctx<'_>, kind: Kind, p: &Map<String, Value>) -> Result<Answer, B24Error> {
+/// `filter`, `order` and `select` of a legacy CRM list method, with its
+/// errors for a filter or an order that is not an array.
+pub(super) struct ListParams {
+    pub filter: Filter,
+    pub order: Vec<(String, bool)>,
+    pub select: Vec<String>,
+}
+
+pub(super) fn list_params(p: &Map<String, Value>) -> Result<ListParams, B24Error> {
     let filter = match params::get(p, "filter") {
         None => Map::new(),
         Some(Value::Object(f)) => f.iter().map(|(k, v)| (k.to_ascii_uppercase(), v.clone())).collect(),
@@ -112,6 +140,11 @@ fn list(ctx: &Ctx<'_>, kind: Kind, p: &Map<String, Value>) -> Result<Answer, B24
         Some(Value::Object(items)) => items.values().filter_map(Value::as_str).map(str::to_ascii_uppercase).collect(),
         _ => Vec::new(),
     };
+    Ok(ListParams { filter, order, select })
+}
+
+fn list(ctx: &Ctx<'_>, kind: Kind, p: &Map<String, Value>) -> Result<Answer, B24Error> {
+    let ListParams { filter, order, select } = list_params(p)?;
     let mut rows: Vec<&Map<String, Value>> = kind.rows(ctx.records).iter().filter(|r| filter.matches(r)).collect();
     sort(&mut rows, &order);
     let page = page(rows, start_of(params::get(p, "start")));
@@ -119,7 +152,9 @@ fn list(ctx: &Ctx<'_>, kind: Kind, p: &Map<String, Value>) -> Result<Answer, B24
     Ok(Answer {
         total,
         next,
-        ..Answer::of(Value::Array(page.rows.into_iter().map(|r| Value::Object(project(r, &select))).collect()))
+        ..Answer::of(Value::Array(
+            page.rows.into_iter().map(|r| Value::Object(project(r, &select, &MULTI_FIELDS))).collect(),
+        ))
     })
 }
 

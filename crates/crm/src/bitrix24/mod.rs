@@ -220,7 +220,8 @@ impl Portal {
     pub fn with_options(world: World, options: PortalOptions) -> Self {
         let records = seeded_records(&world);
         let world_seed = world.seed;
-        let webhook_user = world.employees.first().map_or(1, |e| e.b24_id).to_string();
+        let first_user = world.employees.first().map_or(1, |e| e.b24_id);
+        let webhook_user = first_user.to_string();
         let webhook_code = token(world.seed, 0xB24, 16);
         let access_token = token(world.seed, 0x0A07, 32);
         Portal {
@@ -231,7 +232,7 @@ impl Portal {
             options,
             bucket: Mutex::new(Bucket::default()),
             records: Mutex::new(records),
-            oauth: oauth::OAuth::new(world_seed),
+            oauth: oauth::OAuth::new(world_seed, first_user),
             public_url: "http://127.0.0.1".into(),
         }
     }

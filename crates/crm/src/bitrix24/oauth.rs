@@ -34,6 +34,9 @@ pub struct OAuth {
     /// `client_secret` of the application.
     pub client_secret: String,
     seed: u64,
+    /// The user who installed the application: the portal's first user,
+    /// whom `user.current` answers for.
+    user_id: u32,
     tokens: Mutex<Tokens>,
 }
 
@@ -41,11 +44,12 @@ pub struct OAuth {
 pub type TokenAnswer = (u16, Value);
 
 impl OAuth {
-    pub(crate) fn new(seed: u64) -> Self {
+    pub(crate) fn new(seed: u64, user_id: u32) -> Self {
         OAuth {
             client_id: format!("local.{}", token(seed, 0xC1, 14)),
             client_secret: token(seed, 0x5EC, 40),
             seed,
+            user_id,
             tokens: Mutex::default(),
         }
     }
@@ -115,7 +119,7 @@ impl OAuth {
                 "server_endpoint": format!("{portal_url}/oauth/"),
                 "client_endpoint": format!("{portal_url}/rest/"),
                 "member_id": token(self.seed, 0x3E3, 32),
-                "user_id": 1,
+                "user_id": self.user_id,
                 "status": "L",
                 "refresh_token": refresh,
             }),

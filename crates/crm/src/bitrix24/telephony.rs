@@ -173,13 +173,16 @@ fn phone_of(p: &Map<String, Value>) -> Result<String, B24Error> {
 /// `YYYY-MM-DDTHH:MM:SS` followed by `Z` or `±HH:MM` (ISO 8601 with a zone).
 fn is_iso8601_with_zone(text: &str) -> bool {
     let b = text.as_bytes();
-    if b.len() < 20
-        || b[10] != b'T'
-        || callfull_model::DateTime::parse(&format!("{} {}", &text[..10], &text[11..19])).is_err()
-    {
+    if b.len() < 20 || b[10] != b'T' {
         return false;
     }
-    let zone = &text[19..];
+    // `get`, not indexing: byte 19 may fall inside a multi-byte character.
+    let (Some(date), Some(time), Some(zone)) = (text.get(..10), text.get(11..19), text.get(19..)) else {
+        return false;
+    };
+    if callfull_model::DateTime::parse(&format!("{date} {time}")).is_err() {
+        return false;
+    }
     let zone = zone.strip_prefix('.').map_or(zone, |z| z.trim_start_matches(|c: char| c.is_ascii_digit()));
     zone == "Z"
         || (zone.len() == 6
@@ -261,7 +264,7 @@ pub(super) fn register(ctx: &mut Ctx<'_>, p: &Map<String, Value>) -> Result<Answ
             && u.get("UF_PHONE_INNER").and_then(Value::as_str) == Some(phone.as_str())
     });
     let explicit = match (str_param(p, "CRM_ENTITY_TYPE"), int_param(p, "CRM_ENTITY_ID")) {
-        (Some(t), Some(id)) if ["CONTACT", "COMPANY", "LEAD"].contains(&t.to_ascii_uppercase().as_str()) => {
+        (Some(t), Some(id)) if id > 0 && ["CONTACT", "COMPANY", "LEAD"].contains(&t.to_ascii_uppercase().as_str()) => {
             let t = ["CONTACT", "COMPANY", "LEAD"].into_iter().find(|k| k.eq_ignore_ascii_case(&t)).unwrap_or("LEAD");
             Some((t, id as u64))
         }
@@ -627,7 +630,7 @@ pub(super) fn search_crm_entities(ctx: &mut Ctx<'_>, p: &Map<String, Value>) -> 
 }
 
 pub(super) fn activity_get(ctx: &mut Ctx<'_>, p: &Map<String, Value>) -> Result<Answer, B24Error> {
-    let id = str_param(p, "id").unwrap_or_default();
+    let id = super::crm::id_param(p)?;
     ctx.records
         .telephony
         .activities
@@ -638,25 +641,24 @@ pub(super) fn activity_get(ctx: &mut Ctx<'_>, p: &Map<String, Value>) -> Result<
 }
 
 pub(super) fn activity_list(ctx: &mut Ctx<'_>, p: &Map<String, Value>) -> Result<Answer, B24Error> {
-    use super::query::{Filter, order_of, page, sort, start_of};
-    let filter: Map<String, Value> = match params::get(p, "filter") {
-        Some(Value::Object(f)) => f.iter().map(|(k, v)| (k.to_ascii_uppercase(), v.clone())).collect(),
-        _ => Map::new(),
-    };
-    let filter = Filter::new(&filter);
+    use super::query::{page, sort, start_of};
+    let super::crm::ListParams { filter, mut order, select } = super::crm::list_params(p)?;
     let mut rows: Vec<&Map<String, Value>> =
         ctx.records.telephony.activities.iter().filter(|a| filter.matches(a)).collect();
-    let mut order = order_of(params::get(p, "order"));
     if order.is_empty() {
         order.push(("START_TIME".into(), false));
     }
     sort(&mut rows, &order);
     let page = page(rows, start_of(params::get(p, "start")));
     let (total, next) = (Some(page.total.unwrap_or(0)), page.next);
+    // COMMUNICATIONS, FILES and BINDINGS come only when named in `select`.
+    let only_named = ["COMMUNICATIONS", "FILES", "BINDINGS"];
     Ok(Answer {
         total,
         next,
-        ..Answer::of(Value::Array(page.rows.into_iter().map(|r| Value::Object(r.clone())).collect()))
+        ..Answer::of(Value::Array(
+            page.rows.into_iter().map(|r| Value::Object(super::crm::project(r, &select, &only_named))).collect(),
+        ))
     })
 }
 
