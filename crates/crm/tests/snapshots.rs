@@ -388,3 +388,75 @@ async fn the_rate_limit_answers_as_pinned() {
     let drained = exchange(&s, method, json!({})).await;
     pin(vec![("rate.limit", vec![refused, batch_refused, drained])]);
 }
+
+#[tokio::test]
+async fn the_methods_added_with_events_and_uploads_answer_as_pinned() {
+    let s = unlimited();
+    let world = World::from_seed(7);
+    let user = &world.employees[1];
+    let token = s.bitrix24.access_token().to_owned();
+    // A call with the application's token (named, not printed, in the snapshot).
+    let app = |method: &'static str, body: Value| {
+        let (s, path) = (s.clone(), format!("/rest/{method}?auth={token}"));
+        async move {
+            let request = json!({"method": method, "auth": "application token", "body": body});
+            exchange_at(&s, request, &path, None, &body).await
+        }
+    };
+    let handler = "http://127.0.0.1:9/connector/events";
+
+    let register = exchange(
+        &s,
+        "telephony.externalcall.register",
+        json!({"USER_ID": user.b24_id, "PHONE_NUMBER": "+79990001122", "TYPE": 2}),
+    )
+    .await;
+    let call_id = register["response"]["result"]["CALL_ID"].clone();
+    exchange(&s, "telephony.externalcall.finish", json!({"CALL_ID": call_id, "USER_ID": user.b24_id, "DURATION": 30}))
+        .await;
+    let attach =
+        exchange(&s, "telephony.externalCall.attachRecord", json!({"CALL_ID": call_id, "FILENAME": "call.mp3"})).await;
+    let upload_url = attach["response"]["result"]["uploadUrl"].as_str().unwrap_or_default().to_owned();
+    let upload_path = upload_url.strip_prefix("http://127.0.0.1:8080").unwrap_or_default().to_owned();
+    let upload = |body: &'static str| {
+        let (s, path) = (s.clone(), upload_path.clone());
+        async move {
+            let response = warp::test::request()
+                .method("POST")
+                .path(&path)
+                .header("content-type", "multipart/form-data; boundary=B")
+                .body(body)
+                .reply(&routes(s))
+                .await;
+            let answer: Value = serde_json::from_slice(response.body()).unwrap();
+            json!({"request": {"path": "uploadUrl", "multipart": body}, "status": response.status().as_u16(), "response": answer})
+        }
+    };
+    let file = "--B\r\nContent-Disposition: form-data; name=\"file\"; filename=\"call.mp3\"\r\n\r\nID3\r\n--B--\r\n";
+    let cases: Vec<(&str, Vec<Value>)> = vec![
+        ("crm.contact.fields", vec![exchange(&s, "crm.contact.fields", json!({})).await]),
+        ("crm.company.fields", vec![exchange(&s, "crm.company.fields", json!({})).await]),
+        ("crm.lead.fields", vec![exchange(&s, "crm.lead.fields", json!({})).await]),
+        ("crm.deal.fields", vec![exchange(&s, "crm.deal.fields", json!({})).await]),
+        ("attachRecord.upload", vec![attach.clone(), upload(file).await, upload(file).await]),
+        (
+            "event.bind",
+            vec![
+                exchange(&s, "event.bind", json!({"event": "ONEXTERNALCALLSTART", "handler": handler})).await,
+                app("event.bind", json!({"event": "ONEXTERNALCALLSTART", "handler": handler})).await,
+                app("event.bind", json!({"event": "ONEXTERNALCALLSTART", "handler": handler})).await,
+                app("event.bind", json!({"event": "ONNOSUCHEVENT", "handler": handler})).await,
+                app("event.bind", json!({"event": "ONEXTERNALCALLSTART"})).await,
+            ],
+        ),
+        ("event.get", vec![app("event.get", json!({})).await]),
+        (
+            "event.unbind",
+            vec![
+                app("event.unbind", json!({"event": "ONEXTERNALCALLSTART", "handler": handler})).await,
+                app("event.unbind", json!({"event": "ONEXTERNALCALLSTART", "handler": handler})).await,
+            ],
+        ),
+    ];
+    pin(cases);
+}

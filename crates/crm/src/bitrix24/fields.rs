@@ -136,6 +136,17 @@ fn title(name: &str) -> &str {
         "INDUSTRY" => "Сфера деятельности",
         "CATEGORY_ID" => "Направление",
         "CLOSED" => "Сделка закрыта",
+        "HONORIFIC" => "Обращение",
+        "PHOTO" => "Фотография",
+        "LOGO" => "Логотип",
+        "ADDRESS" => "Адрес",
+        "SOURCE_DESCRIPTION" => "Дополнительно об источнике",
+        "EXPORT" => "Участвует в экспорте контактов",
+        "HAS_PHONE" => "Задан телефон",
+        "HAS_EMAIL" => "Задан e-mail",
+        "HAS_IMOL" => "Задана открытая линия",
+        "IS_MY_COMPANY" => "Моя компания",
+        "STATUS_SEMANTIC_ID" | "STAGE_SEMANTIC_ID" => "Состояние",
         _ => name,
     }
 }
