@@ -28,6 +28,7 @@ pub mod admin;
 pub mod bitrix24;
 mod clock;
 mod deliver;
+mod http;
 pub mod mock;
 pub mod params;
 mod router;

@@ -100,7 +100,7 @@ pub fn routes(shared: Shared) -> impl Filter<Extract = (warp::reply::Response,),
         .and(header("authorization"))
         .and(header(crate::router::ADMIN_TOKEN_HEADER))
         .and(warp::header::optional::<u64>("content-length").or(warp::any().map(|| None)).unify())
-        .and(crate::tls::remote_addr())
+        .and(warp::addr::remote())
         .and(warp::body::stream())
         .then(
             move |method: warp::http::Method,
@@ -237,7 +237,7 @@ pub async fn spawn_with(
         None => {
             let mut shared = Shared::new(portal, clock, format!("http://{addr}"));
             shared.admin_token = admin_token.map(Into::into);
-            tokio::spawn(warp::serve(routes(shared.clone())).incoming(listener).graceful(shutdown).run());
+            tokio::spawn(crate::http::serve(listener, None, shared.clone(), shutdown));
             shared
         }
         Some(tls) => {
@@ -246,7 +246,7 @@ pub async fn spawn_with(
             let mut shared = Shared::new(portal, clock, crate::tls::base_url(addr));
             shared.tls_ca_file = Some(Arc::new(tls.ca_file));
             shared.admin_token = admin_token.map(Into::into);
-            tokio::spawn(crate::tls::serve(listener, identity, routes(shared.clone()), shutdown));
+            tokio::spawn(crate::http::serve(listener, Some(identity.acceptor()), shared.clone(), shutdown));
             shared
         }
     };

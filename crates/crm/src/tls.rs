@@ -11,8 +11,8 @@
 //! 2. writes the CA certificate (PEM, not its key) to [`TlsConfig::ca_file`],
 //!    so that a client trusts it with `REQUESTS_CA_BUNDLE` / `SSL_CERT_FILE`
 //!    and no other change;
-//! 3. serves the routes over TLS 1.2/1.3 (rustls, `ring` provider), HTTP/1.1
-//!    or HTTP/2 by ALPN.
+//! 3. serves over TLS 1.2/1.3 (rustls, `ring` provider), HTTP/1.1 or HTTP/2
+//!    by ALPN (the accept loop is [`crate::http`]'s).
 //!
 //! **Not reproducible, on purpose.** The keys come from the operating
 //! system's random generator at every start, so the certificates (and the CA
@@ -22,28 +22,20 @@
 //! is signed: the CA file can sign nothing, and trusting it trusts this run's
 //! server and nothing else.
 
-use std::convert::Infallible;
-use std::future::Future;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use hyper_util::rt::{TokioExecutor, TokioIo};
-use hyper_util::server::conn::auto;
-use hyper_util::server::graceful::GracefulShutdown;
-use hyper_util::service::TowerToHyperService;
 use rcgen::{
     BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair, KeyUsagePurpose,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::rustls;
 use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
-use warp::Filter;
-use warp::hyper::service::Service as _;
 
 /// How long a client has to finish the TLS handshake before it is dropped.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -135,6 +127,11 @@ impl Identity {
         Ok(Identity { ca_pem, server_config: Arc::new(server_config) })
     }
 
+    /// The acceptor of TLS connections for this identity.
+    pub(crate) fn acceptor(&self) -> TlsAcceptor {
+        TlsAcceptor::from(self.server_config.clone())
+    }
+
     /// The CA certificate, PEM.
     pub(crate) fn ca_pem(&self) -> &str {
         &self.ca_pem
@@ -218,74 +215,12 @@ fn civil_from_days(z: i64) -> (i32, u8, u8) {
     (y as i32, m as u8, d as u8)
 }
 
-/// The peer's address of a connection served here, kept in the request's
-/// extensions: warp's own `warp::addr::remote()` is filled in only by
-/// `warp::serve`, which cannot serve TLS.
-#[derive(Debug, Clone, Copy)]
-struct PeerAddr(SocketAddr);
-
-/// The client's address, whichever way the request came in: `warp::serve`
-/// (plain http) or [`serve`] (https). `None` in `warp::test` requests.
-pub(crate) fn remote_addr() -> impl Filter<Extract = (Option<SocketAddr>,), Error = Infallible> + Copy {
-    warp::addr::remote()
-        .and(warp::ext::optional::<PeerAddr>())
-        .map(|warp_addr: Option<SocketAddr>, ours: Option<PeerAddr>| warp_addr.or(ours.map(|PeerAddr(a)| a)))
-}
-
-/// Serves `routes` over TLS on `listener` until `shutdown` completes, then
-/// stops accepting and lets the open connections finish (as
-/// `warp::Server::graceful` does).
-///
-/// A client that does not complete a TLS handshake (plain http, garbage,
-/// silence) only loses its own connection; a plain-http request gets a
-/// `400` that says to use https.
-pub(crate) async fn serve<F>(
-    listener: TcpListener,
-    identity: Identity,
-    routes: F,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) where
-    F: Filter<Extract = (warp::reply::Response,), Error = Infallible> + Clone + Send + Sync + 'static,
-{
-    let acceptor = TlsAcceptor::from(identity.server_config);
-    let graceful = GracefulShutdown::new();
-    let mut shutdown = std::pin::pin!(shutdown);
-    loop {
-        let (tcp, peer) = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok(pair) => pair,
-                Err(e) => {
-                    accept_error(e).await;
-                    continue;
-                }
-            },
-            () = &mut shutdown => break,
-        };
-        // Taken before the handshake, so shutting down waits for (and then
-        // gracefully closes) a connection still shaking hands.
-        let watcher = graceful.watcher();
-        let acceptor = acceptor.clone();
-        let routes = routes.clone();
-        tokio::spawn(async move {
-            let Some(tls) = handshake(&acceptor, tcp).await else { return };
-            let service = TowerToHyperService::new(warp::service(routes));
-            let service = warp::hyper::service::service_fn(move |mut request: warp::http::Request<_>| {
-                request.extensions_mut().insert(PeerAddr(peer));
-                service.call(request)
-            });
-            let builder = auto::Builder::new(TokioExecutor::new());
-            let connection = builder.serve_connection(TokioIo::new(tls), service);
-            // Client resets and broken pipes end here; nothing to do.
-            let _ = watcher.watch(connection).await;
-        });
-    }
-    drop(listener);
-    graceful.shutdown().await;
-}
-
 /// The TLS stream of a new connection, or `None` when the client does not
 /// complete a handshake in time.
-async fn handshake(acceptor: &TlsAcceptor, tcp: TcpStream) -> Option<tokio_rustls::server::TlsStream<TcpStream>> {
+pub(crate) async fn handshake(
+    acceptor: &TlsAcceptor,
+    tcp: TcpStream,
+) -> Option<tokio_rustls::server::TlsStream<TcpStream>> {
     let deadline = tokio::time::Instant::now() + HANDSHAKE_TIMEOUT;
     let mut first = [0u8; 1];
     match tokio::time::timeout_at(deadline, tcp.peek(&mut first)).await {
@@ -318,17 +253,6 @@ async fn answer_plain_http(mut tcp: TcpStream) {
         Ok::<_, io::Error>(())
     })
     .await;
-}
-
-/// As `warp::serve` does: connection errors surfacing at accept are ignored;
-/// others (out of file descriptors) wait a moment before the next accept.
-async fn accept_error(e: io::Error) {
-    if !matches!(
-        e.kind(),
-        io::ErrorKind::ConnectionRefused | io::ErrorKind::ConnectionAborted | io::ErrorKind::ConnectionReset
-    ) {
-        tokio::time::sleep(Duration::from_secs(1)).await;
-    }
 }
 
 #[cfg(test)]
@@ -365,24 +289,6 @@ mod tests {
     fn plain_http_answer_declares_its_length() {
         let (head, body) = std::str::from_utf8(PLAIN_HTTP_ANSWER).unwrap().split_once("\r\n\r\n").unwrap();
         assert!(head.contains(&format!("content-length: {}", body.len())), "{}", body.len());
-    }
-
-    #[tokio::test]
-    async fn the_admin_api_sees_the_tls_peer_address() {
-        use crate::bitrix24::Portal;
-        use crate::{ManualClock, Shared, admin::AdjustableClock};
-        let clock = Arc::new(AdjustableClock::new(ManualClock::at(0)));
-        let shared = Shared::new(Portal::new(callfull_world::World::from_seed(7)), clock, "https://127.0.0.1:1");
-        let routes = crate::routes(shared);
-        let status = |peer: &str| {
-            let request = warp::test::request().path("/_admin/info").extension(PeerAddr(peer.parse().unwrap()));
-            let routes = routes.clone();
-            async move { request.reply(&routes).await.status().as_u16() }
-        };
-        assert_eq!(status("127.0.0.1:50000").await, 200);
-        assert_eq!(status("[::1]:50000").await, 200);
-        assert_eq!(status("192.0.2.9:50000").await, 403);
-        assert_eq!(status("[2001:db8::9]:50000").await, 403);
     }
 
     #[test]
