@@ -9,18 +9,20 @@
 //!
 //! - [`spawn`] starts the server on an address (port 0: ephemeral) and returns
 //!   a [`CrmServer`] with its URLs; dropping it shuts the server down.
-//!   [`spawn_with`] and a [`TlsConfig`] serve HTTPS instead, with a
-//!   certificate made at start ([`tls`]).
+//!   [`spawn_with`] and [`ServerOptions`] add HTTPS with a certificate made at
+//!   start ([`tls`]) and an admin token.
+//! - [`mock::MountedPortal`] puts the same portal behind a
+//!   `wiremock::MockServer`.
+//! - [`handle`] is the router every transport uses: a [`Request`] in, a
+//!   [`Response`] out; [`routes`] wraps it as a warp filter, testable with
+//!   `warp::test::request()` and no socket.
 //! - [`bitrix24::Portal`] is the Bitrix24 state and method dispatch, usable
-//!   without HTTP; [`routes`] are the warp filters, testable with
-//!   `warp::test::request()`.
-//! - [`params`] reads parameters as PHP does (bracket notation, JSON bodies).
+//!   without HTTP; [`admin`] the journal, faults and clock.
+//! - [`params`] reads parameters as PHP does (bracket notation, JSON and
+//!   multipart bodies).
 //! - [`Clock`]: the system clock when serving, [`ManualClock`] in tests.
 //!
-//! What exists so far (issue #4 is in progress): the webhook and token
-//! transports, the success and error envelopes, `user.get`, `user.current`,
-//! `user.search`, `crm.{contact,company,lead}.{get,list}`,
-//! `crm.duplicate.findbycomm`, and `GET /_admin/info`.
+//! `docs/crm.md` lists the methods, the admin API and the events.
 
 #![deny(missing_docs)]
 

@@ -2,10 +2,9 @@
 //! how a request is authenticated and dispatched to a method, and the
 //! envelopes it answers with. `bitrix24-rest.md` is the reference.
 //!
-//! Methods so far: `user.get`, `user.current`, `user.search`,
-//! `crm.{contact,company,lead}.{get,list}`, `crm.duplicate.findbycomm`,
-//! `crm.activity.{get,list}` and the external-call lifecycle
-//! (`telephony.externalcall.register/show/hide/finish/attachRecord/searchCrmEntities`).
+//! The methods are listed in [`METHODS`] (and `docs/crm.md`): users, CRM
+//! records (`get`, `list`, `add`, `update`, `fields`), duplicates,
+//! activities, the external-call lifecycle and lines, events, `batch`.
 
 mod batch;
 mod crm;
