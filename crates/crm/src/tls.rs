@@ -12,7 +12,7 @@
 //!    so that a client trusts it with `REQUESTS_CA_BUNDLE` / `SSL_CERT_FILE`
 //!    and no other change;
 //! 3. serves over TLS 1.2/1.3 (rustls, `ring` provider), HTTP/1.1 or HTTP/2
-//!    by ALPN (the accept loop is [`crate::http`]'s).
+//!    by ALPN (the accept loop is in `http.rs`).
 //!
 //! **Not reproducible, on purpose.** The keys come from the operating
 //! system's random generator at every start, so the certificates (and the CA

@@ -2,7 +2,7 @@
 //! how a request is authenticated and dispatched to a method, and the
 //! envelopes it answers with. `bitrix24-rest.md` is the reference.
 //!
-//! The methods are listed in [`METHODS`] (and `docs/crm.md`): users, CRM
+//! The methods are listed in `METHODS` (and `docs/crm.md`): users, CRM
 //! records (`get`, `list`, `add`, `update`, `fields`), duplicates,
 //! activities, the external-call lifecycle and lines, events, `batch`.
 
