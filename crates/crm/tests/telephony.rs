@@ -346,3 +346,54 @@ fn the_open_questions_are_settings_app_only_telephony_error_code_and_webhook_sta
         portal.call(&Auth::Webhook { user: parts[1], code: "nope" }, "user.current", &Map::new(), T0).unwrap_err();
     assert_eq!((wrong.status, wrong.code.as_ref()), (403, "INVALID_CREDENTIALS"));
 }
+
+#[test]
+fn show_and_hide_record_whom_the_call_card_rang_for() {
+    let f = Fixture::new();
+    let (first, second) = (&f.world.employees[0], &f.world.employees[1]);
+    let registered = f.ok(
+        "telephony.externalcall.register",
+        json!({"USER_ID": first.b24_id, "PHONE_NUMBER": "+79990001122", "TYPE": 2}),
+        T0,
+    );
+    let call_id = registered["CALL_ID"].clone();
+    assert_eq!(
+        f.ok("telephony.externalcall.show", json!({"CALL_ID": call_id, "USER_ID": [first.b24_id, second.b24_id]}), T0),
+        json!(true)
+    );
+    assert_eq!(
+        f.ok("telephony.externalcall.hide", json!({"CALL_ID": call_id, "USER_ID": second.b24_id}), T0),
+        json!(true)
+    );
+    let active = f.portal.dump()["telephony"]["active_calls"][0].clone();
+    assert_eq!(active["SHOWN_TO"], json!([first.b24_id.to_string()]));
+    assert_eq!(
+        active["PUSHES"],
+        json!([
+            {"action": "show", "USER_ID": [first.b24_id.to_string(), second.b24_id.to_string()]},
+            {"action": "hide", "USER_ID": [second.b24_id.to_string()]}
+        ])
+    );
+    assert_eq!(f.ok("telephony.externalcall.show", json!({"CALL_ID": "externalCall.nope.1"}), T0), json!(false));
+}
+
+#[test]
+fn user_get_select_keeps_the_named_fields_and_crm_add_prints_every_field() {
+    let f = Fixture::new();
+    let users = f.ok(
+        "user.get",
+        json!({"select": ["ID", "UF_PHONE_INNER"], "filter": {"ID": f.world.employees[0].b24_id}}),
+        T0,
+    );
+    assert_eq!(
+        users,
+        json!([{"ID": f.world.employees[0].b24_id.to_string(), "UF_PHONE_INNER": f.world.employees[0].extension}])
+    );
+    let id = f.ok("crm.deal.add", json!({"fields": {"TITLE": "Поставка", "OPPORTUNITY": 15000}}), T0);
+    let deal = f.ok("crm.deal.get", json!({"id": id}), T0);
+    assert_eq!(deal["OPPORTUNITY"], "15000.00");
+    assert_eq!(deal["COMPANY_ID"], Value::Null, "absent fields print as null");
+    let id = f.ok("crm.contact.add", json!({"fields": {"NAME": "Иван"}}), T0);
+    let contact = f.ok("crm.contact.get", json!({"id": id}), T0);
+    assert!(contact.as_object().unwrap().contains_key("SECOND_NAME") && contact["POST"].is_null());
+}

@@ -258,6 +258,12 @@ fn apply(ctx: &mut Ctx<'_>, record: &mut Map<String, Value>, fields: Map<String,
         if key == "ID" {
             continue;
         }
+        if key == "OPPORTUNITY" {
+            // Money prints with two decimals, as the portal stores it.
+            let amount = as_stored(&value).as_str().and_then(|t| t.trim().parse::<f64>().ok());
+            record.insert(key, amount.map_or(Value::Null, |a| json!(format!("{a:.2}"))));
+            continue;
+        }
         if MULTI_FIELDS.contains(&key.as_str()) {
             let items = match &value {
                 Value::Array(items) => items.clone(),
@@ -312,7 +318,18 @@ fn add(ctx: &mut Ctx<'_>, kind: Kind, p: &Map<String, Value>) -> Result<Answer, 
     let id = ctx.records.telephony.new_id();
     let me = ctx.portal.webhook_user.clone();
     let now = ctx.now_iso();
-    let mut record = Map::new();
+    // Every field of the kind, absent ones null (as records read back from a portal are).
+    let (entity, sample) = match kind {
+        Kind::Contact => ("CONTACT", ctx.records.contacts.first()),
+        Kind::Company => ("COMPANY", ctx.records.companies.first()),
+        Kind::Lead => ("LEAD", ctx.records.leads.first()),
+        Kind::Deal => ("DEAL", None),
+    };
+    let mut record: Map<String, Value> = super::fields::names(entity, sample)
+        .into_iter()
+        .filter(|k| *k != "CONTACT_IDS")
+        .map(|k| (k.to_owned(), Value::Null))
+        .collect();
     record.insert("ID".into(), json!(id.to_string()));
     for (k, v) in kind.defaults() {
         record.insert((*k).into(), json!(v));

@@ -34,20 +34,22 @@ const DEAL_FIELDS: &[&str] = &[
 
 const MULTI_FIELDS: &[&str] = &["PHONE", "EMAIL", "WEB", "IM"];
 
+/// The fields of `entity` (`CONTACT`, …) without its multi-fields: the keys
+/// of `sample`, one of its records, or a fixed list when there is none.
+pub(super) fn names<'a>(entity: &str, sample: Option<&'a Map<String, Value>>) -> Vec<&'a str> {
+    match sample {
+        Some(record) => record.keys().map(String::as_str).filter(|k| !MULTI_FIELDS.contains(k)).collect(),
+        None if entity == "DEAL" => DEAL_FIELDS.to_vec(),
+        None => vec!["ID", "TITLE", "NAME", "LAST_NAME", "ASSIGNED_BY_ID", "DATE_CREATE", "DATE_MODIFY"],
+    }
+}
+
 /// The answer of `crm.{entity}.fields`: `sample` is one record of the kind
 /// (its keys are the fields), `None` when there is none.
 pub(super) fn describe(entity: &str, sample: Option<&Map<String, Value>>) -> Value {
-    let mut names: Vec<&str> = match sample {
-        Some(record) => record.keys().map(String::as_str).collect(),
-        None if entity == "DEAL" => DEAL_FIELDS.to_vec(),
-        None => vec!["ID", "TITLE", "NAME", "LAST_NAME", "ASSIGNED_BY_ID", "DATE_CREATE", "DATE_MODIFY"],
-    };
+    let mut names = names(entity, sample);
     if entity != "DEAL" {
-        for multi in MULTI_FIELDS {
-            if !names.contains(multi) {
-                names.push(multi);
-            }
-        }
+        names.extend(MULTI_FIELDS);
     }
     let mut out = Map::new();
     for name in names {

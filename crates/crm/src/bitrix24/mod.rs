@@ -180,6 +180,8 @@ const WRITES: &[&str] = &[
     "crm.lead.update",
     "crm.deal.update",
     "telephony.externalcall.register",
+    "telephony.externalcall.show",
+    "telephony.externalcall.hide",
     "telephony.externalcall.finish",
     "telephony.externalcall.attachrecord",
     "upload",

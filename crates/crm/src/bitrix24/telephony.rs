@@ -26,6 +26,12 @@ pub struct ActiveCall {
     #[serde(with = "entity_kind")]
     entity: Option<(&'static str, u64)>,
     created_lead: Option<u64>,
+    /// The users whose call card is shown now (`show` adds, `hide` removes).
+    #[serde(default)]
+    shown_to: Vec<String>,
+    /// Every `show`/`hide` push in order: `("show"|"hide", user ids)`.
+    #[serde(default)]
+    pushes: Vec<(String, Vec<String>)>,
 }
 
 /// Calls, statistics and activities of the portal.
@@ -76,7 +82,8 @@ impl Telephony {
                 json!({"CALL_ID": c.call_id, "USER_ID": c.user_id, "PHONE_NUMBER": c.phone, "TYPE": c.kind,
                        "LINE_NUMBER": c.line, "EXTERNAL_CALL_ID": c.external_id, "CALL_START_DATE": c.start_iso,
                        "CRM_ENTITY_TYPE": c.entity.map_or("", |e| e.0), "CRM_ENTITY_ID": c.entity.map(|e| e.1),
-                       "CRM_CREATED_LEAD": c.created_lead})
+                       "CRM_CREATED_LEAD": c.created_lead, "SHOWN_TO": c.shown_to,
+                       "PUSHES": c.pushes.iter().map(|(action, users)| json!({"action": action, "USER_ID": users})).collect::<Vec<_>>()})
             })
             .collect();
         let lines: Vec<Value> = self
@@ -300,6 +307,8 @@ pub(super) fn register(ctx: &mut Ctx<'_>, p: &Map<String, Value>) -> Result<Answ
         start_iso,
         entity,
         created_lead,
+        shown_to: Vec::new(),
+        pushes: Vec::new(),
     };
     let result = register_result(&call);
     ctx.records.telephony.active.push(call);
@@ -352,11 +361,38 @@ fn active_index(records: &Records, p: &Map<String, Value>) -> Option<usize> {
 }
 
 pub(super) fn show(ctx: &mut Ctx<'_>, p: &Map<String, Value>) -> Result<Answer, B24Error> {
-    Ok(Answer::of(json!(active_index(ctx.records, p).is_some())))
+    push(ctx, p, "show")
 }
 
 pub(super) fn hide(ctx: &mut Ctx<'_>, p: &Map<String, Value>) -> Result<Answer, B24Error> {
-    Ok(Answer::of(json!(active_index(ctx.records, p).is_some())))
+    push(ctx, p, "hide")
+}
+
+/// `show`/`hide`: `true` and the push recorded on the call when it is active,
+/// `false` (never an error) when it is unknown or finished. `USER_ID` is an
+/// id or a list of ids; by default the registering user.
+fn push(ctx: &mut Ctx<'_>, p: &Map<String, Value>, action: &str) -> Result<Answer, B24Error> {
+    let Some(index) = active_index(ctx.records, p) else { return Ok(Answer::of(json!(false))) };
+    let id_text = |v: &Value| match v {
+        Value::String(s) => Some(s.trim().to_owned()).filter(|s| !s.is_empty()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    };
+    let call = &mut ctx.records.telephony.active[index];
+    let users: Vec<String> = match params::get(p, "USER_ID") {
+        Some(Value::Array(items)) => items.iter().filter_map(id_text).collect(),
+        Some(one) => id_text(one).into_iter().collect(),
+        None => vec![call.user_id.clone()],
+    };
+    for user in &users {
+        if action == "show" && !call.shown_to.contains(user) {
+            call.shown_to.push(user.clone());
+        } else if action == "hide" {
+            call.shown_to.retain(|u| u != user);
+        }
+    }
+    call.pushes.push((action.to_owned(), users));
+    Ok(Answer::of(json!(true)))
 }
 
 pub(super) fn finish(ctx: &mut Ctx<'_>, p: &Map<String, Value>) -> Result<Answer, B24Error> {

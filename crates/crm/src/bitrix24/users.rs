@@ -45,8 +45,21 @@ fn list(
     sort(&mut rows, &order);
     let page = page(rows, start_of(p.get("START")));
     let empty = page.rows.is_empty();
+    // `select`: the fields named (`UF_*` for every custom one); `*` or none: all.
+    let select: Vec<String> = match p.get("SELECT") {
+        Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).map(str::to_ascii_uppercase).collect(),
+        Some(Value::Object(items)) => items.values().filter_map(Value::as_str).map(str::to_ascii_uppercase).collect(),
+        _ => Vec::new(),
+    };
+    let every_field = select.is_empty() || select.iter().any(|f| f == "*");
     let printed = &ctx.records.users_json;
-    let answer = if printed.len() == users.len() {
+    let answer = if !every_field {
+        let wanted = |k: &String| select.contains(k) || (k.starts_with("UF_") && select.iter().any(|f| f == "UF_*"));
+        let project = |r: &Map<String, Value>| {
+            Value::Object(r.iter().filter(|(k, _)| wanted(k)).map(|(k, v)| (k.clone(), v.clone())).collect())
+        };
+        Answer::of(Value::Array(page.rows.into_iter().map(project).collect()))
+    } else if printed.len() == users.len() {
         // Each row is an element of `users`: its printed form sits at the same index.
         let index = |row: &Map<String, Value>| {
             (std::ptr::from_ref(row) as usize - users.as_ptr() as usize) / std::mem::size_of::<Map<String, Value>>()
