@@ -109,12 +109,15 @@ fn admin_allowed(shared: &Shared, request: &Request) -> bool {
 }
 
 /// The token of an OAuth-style call: `Authorization: Bearer …`, `auth` or `access_token`.
+/// An empty token is no token.
 fn token_of(authorization: Option<&str>, params: &Map<String, Value>) -> Option<String> {
+    let present = |t: &&str| !t.trim().is_empty();
     authorization
         .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
-        .map(str::to_owned)
-        .or_else(|| params::get(params, "auth").and_then(Value::as_str).map(str::to_owned))
-        .or_else(|| params::get(params, "access_token").and_then(Value::as_str).map(str::to_owned))
+        .filter(present)
+        .or_else(|| params::get(params, "auth").and_then(Value::as_str).filter(present))
+        .or_else(|| params::get(params, "access_token").and_then(Value::as_str).filter(present))
+        .map(|t| t.trim().to_owned())
 }
 
 /// `GET|POST /rest/{user}/{code}/{method}` and `/rest/{method}`.

@@ -124,6 +124,11 @@ async fn authentication_errors_have_the_vendor_codes() {
     assert_eq!((status, body["error"].as_str()), (401, Some("NO_AUTH_FOUND")));
     let (status, body) = call(&s, "GET", "/rest/user.get?auth=nope", None, b"").await;
     assert_eq!((status, body["error"].as_str()), (401, Some("invalid_token")));
+    let (status, body) = call(&s, "GET", "/rest/user.get?auth=", None, b"").await;
+    assert_eq!((status, body["error"].as_str()), (401, Some("NO_AUTH_FOUND")), "an empty token is no token");
+    let empty_bearer = warp::test::request().path("/rest/user.get").header("authorization", "Bearer ");
+    let response = empty_bearer.reply(&routes(s.clone())).await;
+    assert_eq!(serde_json::from_slice::<Value>(response.body()).unwrap()["error"], "NO_AUTH_FOUND");
     let token = s.bitrix24.access_token().to_owned();
     let (status, _) = call(&s, "GET", &format!("/rest/user.current?auth={token}"), None, b"").await;
     assert_eq!(status, 200);
