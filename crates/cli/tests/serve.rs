@@ -100,7 +100,8 @@ fn serve_flags_switch_to_the_documented_answers() {
             .unwrap(),
     );
     let mut stdout = BufReader::new(child.0.stdout.take().unwrap()).lines();
-    let lines: Vec<String> = stdout.by_ref().take(3).map(Result::unwrap).collect();
+    let lines: Vec<String> = stdout.by_ref().take(5).map(Result::unwrap).collect();
+    assert!(lines[4].starts_with("  oauth:    client_id "), "{lines:?}");
     let url = lines[1].trim().strip_prefix("webhook:").unwrap().trim().to_owned();
     let token = lines[2].trim().strip_prefix("token:").unwrap().split_whitespace().next().unwrap().to_owned();
     let (host, path) = url.strip_prefix("http://").unwrap().split_once('/').unwrap();

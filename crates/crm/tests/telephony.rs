@@ -397,3 +397,40 @@ fn user_get_select_keeps_the_named_fields_and_crm_add_prints_every_field() {
     let contact = f.ok("crm.contact.get", json!({"id": id}), T0);
     assert!(contact.as_object().unwrap().contains_key("SECOND_NAME") && contact["POST"].is_null());
 }
+
+#[test]
+fn an_outgoing_call_to_a_company_and_one_to_an_unknown_number() {
+    let f = Fixture::new();
+    let company = &f.world.companies[0];
+    let employee = &f.world.employees[3];
+    let registered = f.ok(
+        "telephony.externalcall.register",
+        json!({"USER_ID": employee.b24_id, "PHONE_NUMBER": company.phones[0], "TYPE": 1, "SHOW": 0}),
+        T0,
+    );
+    assert_eq!(registered["CRM_ENTITY_TYPE"], "COMPANY");
+    assert_eq!(registered["CRM_ENTITY_ID"], json!(company.b24_id));
+    let finished = f.ok(
+        "telephony.externalcall.finish",
+        json!({"CALL_ID": registered["CALL_ID"], "USER_ID": employee.b24_id, "DURATION": 42}),
+        T0 + 50_000_000,
+    );
+    assert_eq!((finished["INCOMING"].as_str(), finished["CALL_FAILED_CODE"].as_str()), (Some("1"), Some("200")));
+    let activity = f.ok("crm.activity.get", json!({"id": finished["CRM_ACTIVITY_ID"]}), T0);
+    assert_eq!((activity["OWNER_TYPE_ID"].as_str(), activity["DIRECTION"].as_str()), (Some("4"), Some("2")));
+
+    // An unknown number with CRM_CREATE: an outgoing call's lead; busy (486) at the end.
+    let unknown = f.ok(
+        "telephony.externalcall.register",
+        json!({"USER_ID": employee.b24_id, "PHONE_NUMBER": "+79990007788", "TYPE": 1, "CRM_CREATE": 1}),
+        T0,
+    );
+    let lead = f.ok("crm.lead.get", json!({"id": unknown["CRM_CREATED_LEAD"]}), T0);
+    assert_eq!(lead["TITLE"], "+79990007788 - Исходящий звонок");
+    let busy = f.ok(
+        "telephony.externalcall.finish",
+        json!({"CALL_ID": unknown["CALL_ID"], "USER_ID": employee.b24_id, "DURATION": 0, "STATUS_CODE": "486"}),
+        T0,
+    );
+    assert_eq!((busy["CALL_FAILED_CODE"].as_str(), busy["CALL_STATUS"].as_i64()), (Some("486"), Some(0)));
+}

@@ -55,6 +55,14 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
             let ca = ca.display();
             writeln!(out, "  CA:       {ca}  (REQUESTS_CA_BUNDLE={ca} SSL_CERT_FILE={ca})")?;
         }
+        let oauth = server.bitrix24().oauth();
+        writeln!(
+            out,
+            "  oauth:    client_id {}  client_secret {}  (token URL {}/oauth/token/)",
+            oauth.client_id,
+            oauth.client_secret,
+            server.uri()
+        )?;
         writeln!(out, "Ctrl-C stops it.")?;
         out.flush()?;
         drop(out);
