@@ -144,7 +144,7 @@ fn reply(response: Response) -> hyper::Response<Full<Bytes>> {
     *reply.status_mut() =
         hyper::StatusCode::from_u16(response.status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
     let headers = reply.headers_mut();
-    headers.insert(CONTENT_TYPE, HeaderValue::from_static(Response::CONTENT_TYPE));
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static(response.content_type));
     headers.insert("x-powered-by", HeaderValue::from_static("callfull"));
     reply
 }

@@ -27,11 +27,13 @@
 #![deny(missing_docs)]
 
 pub mod admin;
+pub mod amocrm;
 pub mod bitrix24;
 mod clock;
 mod deliver;
 mod http;
 pub mod mock;
+pub mod oauth;
 pub mod params;
 mod router;
 mod server;

@@ -96,7 +96,7 @@ impl Respond for Responder {
             crate::deliver::spawn_all(response.deliveries.clone(), self.0.journal.clone(), self.0.clock.now_micros());
         }
         ResponseTemplate::new(response.status)
-            .set_body_raw(response.body, Response::CONTENT_TYPE)
+            .set_body_raw(response.body, response.content_type)
             .insert_header("x-powered-by", "callfull")
             .set_delay(Duration::from_millis(response.delay_ms))
     }

@@ -57,11 +57,19 @@ pub struct Response {
     pub delay_ms: u64,
     /// Events to post to handlers once answered.
     pub deliveries: Vec<Delivery>,
+    /// `Content-Type` of the body.
+    pub content_type: &'static str,
 }
 
 impl Response {
     fn json(status: u16, body: &Value) -> Self {
-        Response { status, body: serde_json::to_vec(body).unwrap_or_default(), delay_ms: 0, deliveries: Vec::new() }
+        Response {
+            status,
+            body: serde_json::to_vec(body).unwrap_or_default(),
+            delay_ms: 0,
+            deliveries: Vec::new(),
+            content_type: Response::CONTENT_TYPE,
+        }
     }
 
     /// The answer for an error.
@@ -69,7 +77,8 @@ impl Response {
         Response::json(e.status, &e.body())
     }
 
-    /// `application/json; charset=utf-8`, as Bitrix24 labels every answer.
+    /// `application/json; charset=utf-8`, as Bitrix24 labels every answer
+    /// (amoCRM answers carry their own types).
     pub const CONTENT_TYPE: &'static str = "application/json; charset=utf-8";
 }
 
@@ -81,6 +90,16 @@ pub fn handle(shared: &Shared, request: &Request) -> Response {
             return Response::error(&B24Error::new(405, "INVALID_REQUEST", "Use GET or POST"));
         }
         return rest(shared, tail, request);
+    }
+    if let Some(api_path) = path.strip_prefix("/api/v4") {
+        if api_path.is_empty() || api_path.starts_with('/') {
+            return amocrm(shared, api_path, request);
+        }
+    }
+    if path == "/oauth2/access_token" {
+        let now = shared.clock.now_micros();
+        let answer = shared.amocrm.oauth_token(&request.method, &request.body, now);
+        return amo_response(answer);
     }
     if path == "/oauth/token" || path.starts_with("/oauth/token/") {
         let mut params = params::parse_form(request.query.as_bytes());
@@ -148,7 +167,7 @@ fn rest(shared: &Shared, tail: &str, request: &Request) -> Response {
     let (response, error) = match result {
         Ok(answer) => {
             let body = shared.bitrix24.envelope(&answer, shared.clock.as_ref(), started);
-            (Response { status: 200, body, delay_ms, deliveries: Vec::new() }, None)
+            (Response { status: 200, body, delay_ms, ..Response::json(200, &Value::Null) }, None)
         }
         Err(e) => (Response { delay_ms, ..Response::error(&e) }, Some(e.code.into_owned())),
     };
@@ -170,6 +189,58 @@ fn rest(shared: &Shared, tail: &str, request: &Request) -> Response {
         error,
     });
     response
+}
+
+/// `/api/v4/…`: the amoCRM account, journaled as `GET /contacts` etc.
+fn amocrm(shared: &Shared, api_path: &str, request: &Request) -> Response {
+    let started = shared.clock.now_micros();
+    let method_name = format!("{} {}", request.method, api_path);
+    let hit = shared.faults.hit(&method_name);
+    let delay_ms = hit.as_ref().map_or(0, |h| h.latency_ms);
+    let answer = match hit.and_then(|h| h.error) {
+        Some(e) => crate::amocrm::AmoAnswer::from(crate::amocrm::AmoError::new(e.status, e.code, e.description)),
+        None => shared.amocrm.handle(
+            &request.method,
+            api_path,
+            &request.query,
+            request.authorization.as_deref(),
+            &request.body,
+            started,
+        ),
+    };
+    let params = if request.query.len() + request.body.len() > JOURNAL_PARAMS_MAX {
+        json!({ "_truncated": true, "bytes": request.query.len() + request.body.len() })
+    } else {
+        let mut params = params::parse_form(request.query.as_bytes());
+        if let Ok(body) = serde_json::from_slice::<Value>(&request.body) {
+            params.insert("_body".into(), body);
+        }
+        Value::Object(params)
+    };
+    let error = (answer.status >= 400)
+        .then(|| answer.body.as_ref().and_then(|b| b.get("title")).and_then(Value::as_str).map(str::to_owned))
+        .flatten();
+    shared.journal.push(Entry {
+        seq: 0,
+        time_micros: started,
+        crm: "amocrm",
+        method: method_name,
+        auth: "bearer",
+        params,
+        status: answer.status,
+        error,
+    });
+    Response { delay_ms, ..amo_response(answer) }
+}
+
+fn amo_response(answer: crate::amocrm::AmoAnswer) -> Response {
+    Response {
+        status: answer.status,
+        body: answer.body.map(|b| serde_json::to_vec(&b).unwrap_or_default()).unwrap_or_default(),
+        delay_ms: 0,
+        deliveries: Vec::new(),
+        content_type: answer.content_type,
+    }
 }
 
 /// Adds the body's parameters (form, multipart or JSON) to those of the query string.
@@ -218,11 +289,12 @@ fn admin(shared: &Shared, path: &str, request: &Request) -> Response {
         }
         ("POST", "/reset") => {
             shared.bitrix24.reset();
+            shared.amocrm.reset();
             shared.journal.clear();
             shared.faults.clear();
             ok(json!({ "reset": true }))
         }
-        ("GET", "/state") => ok(json!({ "bitrix24": shared.bitrix24.dump() })),
+        ("GET", "/state") => ok(json!({ "bitrix24": shared.bitrix24.dump(), "amocrm": shared.amocrm.dump() })),
         ("POST", "/clock") => match serde_json::from_slice::<ClockChange>(&request.body) {
             Ok(change) => {
                 // The clock stays within years 1970–9999 (beyond, its sums overflow).
@@ -251,7 +323,10 @@ fn admin(shared: &Shared, path: &str, request: &Request) -> Response {
             shared.faults.clear();
             ok(json!({ "faults": [] }))
         }
-        ("POST", "/oauth/code") => ok(json!({ "code": shared.bitrix24.oauth().new_code() })),
+        ("POST", "/oauth/code") => ok(json!({ "code": shared.bitrix24.oauth().new_code(shared.clock.now_micros()) })),
+        ("POST", "/amocrm/oauth/code") => {
+            ok(json!({ "code": shared.amocrm.oauth().new_code(shared.clock.now_micros()) }))
+        }
         ("POST", "/bitrix24/click-to-call" | "/bitrix24/callback" | "/bitrix24/outgoing-webhook") => {
             let params = match params::parse_json(&request.body) {
                 Ok(params) => params,
@@ -318,6 +393,18 @@ fn info(shared: &Shared) -> Value {
                 "new_code_url": format!("{base}/_admin/oauth/code"),
             },
             "methods": crate::bitrix24::methods().collect::<Vec<_>>(),
+        },
+        "amocrm": {
+            "base_url": format!("{base}/api/v4"),
+            "access_token": shared.amocrm.long_lived_token(),
+            "oauth": {
+                "token_url": format!("{base}/oauth2/access_token"),
+                "client_id": shared.amocrm.oauth().client_id,
+                "client_secret": shared.amocrm.oauth().client_secret,
+                "redirect_uri": shared.amocrm.oauth().redirect_uri,
+                "new_code_url": format!("{base}/_admin/amocrm/oauth/code"),
+            },
+            "routes": crate::amocrm::routes().collect::<Vec<_>>(),
         },
         "admin_url": format!("{base}/_admin/"),
     });

@@ -19,6 +19,8 @@ use crate::router::{MAX_BODY, Request, Response};
 pub struct Shared {
     /// The Bitrix24 portal.
     pub bitrix24: Arc<Portal>,
+    /// The amoCRM account.
+    pub amocrm: Arc<crate::amocrm::Account>,
     /// The server's clock (the admin API can move it forward).
     pub clock: Arc<AdjustableClock>,
     /// The base URL clients reach the server at (`http://127.0.0.1:8080`).
@@ -38,8 +40,11 @@ impl Shared {
     pub fn new(mut portal: Portal, clock: Arc<AdjustableClock>, base_url: impl Into<String>) -> Self {
         let base_url = base_url.into();
         portal.set_public_url(&base_url);
+        let mut amocrm = crate::amocrm::Account::new(portal.world().clone(), crate::amocrm::AccountOptions::default());
+        amocrm.set_public_url(&base_url);
         Shared {
             bitrix24: Arc::new(portal),
+            amocrm: Arc::new(amocrm),
             clock,
             base_url: Arc::new(base_url),
             journal: Arc::default(),
@@ -47,6 +52,15 @@ impl Shared {
             admin_token: None,
             tls_ca_file: None,
         }
+    }
+
+    /// The amoCRM account behaves as `options` say (default: the vendor's 7
+    /// requests per second).
+    pub fn with_amocrm_options(mut self, options: crate::amocrm::AccountOptions) -> Self {
+        let mut account = crate::amocrm::Account::new(self.bitrix24.world().clone(), options);
+        account.set_public_url(&self.base_url);
+        self.amocrm = Arc::new(account);
+        self
     }
 
     /// Opens the admin API to clients that send `token` in the
@@ -84,7 +98,7 @@ fn to_warp(response: Response) -> warp::reply::Response {
     let mut reply = warp::reply::Response::new(response.body.into());
     *reply.status_mut() = StatusCode::from_u16(response.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let headers = reply.headers_mut();
-    headers.insert("content-type", HeaderValue::from_static(Response::CONTENT_TYPE));
+    headers.insert("content-type", HeaderValue::from_static(response.content_type));
     headers.insert("x-powered-by", HeaderValue::from_static("callfull"));
     reply
 }

@@ -4,27 +4,17 @@
 //! `grant_type=authorization_code` or `refresh_token`. Codes come from the
 //! admin API. The long-lived token printed at start never expires.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-
 use serde_json::{Map, Value, json};
 
 use super::{B24Error, token};
+use crate::oauth::{GrantError, Grants, TokenState};
 use crate::params;
 
 /// An access token lives one hour.
 pub const ACCESS_TTL_MICROS: i64 = 3_600 * 1_000_000;
 
-#[derive(Debug, Default)]
-struct Tokens {
-    /// access token → expiry (server micros).
-    access: HashMap<String, i64>,
-    /// refresh token → still usable.
-    refresh: HashMap<String, bool>,
-    /// authorization codes not used yet.
-    codes: Vec<String>,
-    minted: u64,
-}
+/// Codes from the admin API stay usable this long.
+const CODE_TTL_MICROS: i64 = 20 * 60 * 1_000_000;
 
 /// The OAuth application registered on the portal, and its tokens.
 #[derive(Debug)]
@@ -37,7 +27,7 @@ pub struct OAuth {
     /// The user who installed the application: the portal's first user,
     /// whom `user.current` answers for.
     user_id: u32,
-    tokens: Mutex<Tokens>,
+    grants: Grants,
 }
 
 /// What `/oauth/token/` answers: the status and the JSON body.
@@ -50,33 +40,26 @@ impl OAuth {
             client_secret: token(seed, 0x5EC, 40),
             seed,
             user_id,
-            tokens: Mutex::default(),
+            grants: Grants::new(seed, ACCESS_TTL_MICROS),
         }
     }
 
-    fn mint(&self, tokens: &mut Tokens, salt: u64, len: usize) -> String {
-        tokens.minted += 1;
-        token(self.seed ^ tokens.minted.wrapping_mul(0x9E37_79B9), salt, len)
-    }
-
-    /// A new one-time authorization code (what installing the app gives).
-    pub fn new_code(&self) -> String {
-        let mut t = self.tokens.lock().unwrap_or_else(|e| e.into_inner());
-        let code = self.mint(&mut t, 0xC0DE, 32);
-        t.codes.push(code.clone());
-        code
+    /// A new one-time authorization code (what installing the app gives),
+    /// usable for 20 minutes from `now`.
+    pub fn new_code(&self, now: i64) -> String {
+        self.grants.new_code(now + CODE_TTL_MICROS)
     }
 
     /// Whether `access` is a live token at `now`: `Ok` if so, the vendor's
     /// 401 (`expired_token` or `invalid_token`) if not, `None` if unknown here.
     pub(crate) fn check(&self, access: &str, now: i64) -> Option<Result<(), B24Error>> {
-        let t = self.tokens.lock().unwrap_or_else(|e| e.into_inner());
-        let expires = *t.access.get(access)?;
-        Some(if now < expires {
-            Ok(())
-        } else {
-            Err(B24Error::new(401, "expired_token", "The access token provided has expired"))
-        })
+        match self.grants.check(access, now) {
+            TokenState::Unknown => None,
+            TokenState::Live => Some(Ok(())),
+            TokenState::Expired => {
+                Some(Err(B24Error::new(401, "expired_token", "The access token provided has expired")))
+            }
+        }
     }
 
     /// `/oauth/token/` with `params` at server time `now`.
@@ -86,28 +69,16 @@ impl OAuth {
         if text("client_id") != self.client_id || text("client_secret") != self.client_secret {
             return (401, json!({"error": "invalid_client", "error_description": "Invalid client credentials"}));
         }
-        let mut t = self.tokens.lock().unwrap_or_else(|e| e.into_inner());
-        match text("grant_type").as_str() {
-            "authorization_code" => {
-                let code = text("code");
-                let Some(i) = t.codes.iter().position(|c| *c == code) else {
-                    return fail("invalid_grant", "Invalid authorization code");
-                };
-                t.codes.remove(i);
-            }
-            "refresh_token" => {
-                let refresh = text("refresh_token");
-                match t.refresh.get_mut(&refresh) {
-                    Some(live) if *live => *live = false,
-                    _ => return fail("invalid_grant", "Invalid refresh token"),
-                }
-            }
+        let issued = match text("grant_type").as_str() {
+            "authorization_code" => self.grants.redeem_code(&text("code"), now),
+            "refresh_token" => self.grants.redeem_refresh(&text("refresh_token"), now),
             other => return fail("unsupported_grant_type", &format!("Unsupported grant type {other:?}")),
-        }
-        let access = self.mint(&mut t, 0xACC, 40);
-        let refresh = self.mint(&mut t, 0x2EF, 40);
-        t.access.insert(access.clone(), now + ACCESS_TTL_MICROS);
-        t.refresh.insert(refresh.clone(), true);
+        };
+        let (access, refresh) = match issued {
+            Ok(issued) => (issued.access, issued.refresh),
+            Err(GrantError::BadCode) => return fail("invalid_grant", "Invalid authorization code"),
+            Err(GrantError::BadRefresh) => return fail("invalid_grant", "Invalid refresh token"),
+        };
         (
             200,
             json!({

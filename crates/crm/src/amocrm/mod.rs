@@ -1,0 +1,343 @@
+//! The fake amoCRM (Kommo) account, API v4 (`amocrm-api.md` is the
+//! reference): its state (the world's users, contacts, companies and leads,
+//! plus what clients wrote), Bearer authentication, the HAL envelopes and
+//! `application/problem+json` errors, and the routes under `/api/v4`.
+//!
+//! Requests reach it through the same router as Bitrix24
+//! ([`crate::handle`]): `/api/v4/…` and `/oauth2/access_token`.
+
+mod account;
+mod error;
+mod hal;
+pub mod oauth;
+mod users;
+
+use std::sync::Mutex;
+
+use callfull_world::World;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+pub use error::AmoError;
+
+/// `application/hal+json`: every success.
+pub const HAL_JSON: &str = "application/hal+json";
+/// `application/problem+json`: every error.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// What the account answers: a status and a JSON body (`None`: 204, no body).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AmoAnswer {
+    /// HTTP status.
+    pub status: u16,
+    /// The body; `None` for 204 No Content.
+    pub body: Option<Value>,
+    /// `application/hal+json`, `application/problem+json` or `application/json`.
+    pub content_type: &'static str,
+}
+
+impl AmoAnswer {
+    /// 200 with a HAL body.
+    pub fn ok(body: Value) -> Self {
+        AmoAnswer { status: 200, body: Some(body), content_type: HAL_JSON }
+    }
+
+    /// 204 No Content: an empty list, nothing found.
+    pub fn no_content() -> Self {
+        AmoAnswer { status: 204, body: None, content_type: HAL_JSON }
+    }
+}
+
+impl From<AmoError> for AmoAnswer {
+    fn from(e: AmoError) -> Self {
+        AmoAnswer { status: e.status, body: Some(e.body()), content_type: PROBLEM_JSON }
+    }
+}
+
+/// How an account behaves; where the spec leaves a question open
+/// (`amocrm-api.md` §7) the choice is a setting here.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AccountOptions {
+    /// Requests per second before 429 (`None`: no limit; default 7, the vendor's).
+    pub rate_limit: Option<u32>,
+    /// The account's paid period is over: every API call answers 402.
+    pub payment_required: bool,
+}
+
+impl Default for AccountOptions {
+    fn default() -> Self {
+        AccountOptions { rate_limit: Some(7), payment_required: false }
+    }
+}
+
+/// The records an account serves.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Records {
+    /// `GET /api/v4/users` items.
+    pub users: Vec<Map<String, Value>>,
+    /// Contacts (the world's contacts and Bitrix24-only leads shown as contacts, then added ones).
+    pub contacts: Vec<Map<String, Value>>,
+    /// Companies.
+    pub companies: Vec<Map<String, Value>>,
+    /// Leads ("сделки").
+    pub leads: Vec<Map<String, Value>>,
+    /// The next id for anything created.
+    pub next_id: u64,
+}
+
+/// A fake amoCRM account seeded from a world.
+pub struct Account {
+    world: World,
+    long_lived_token: String,
+    options: AccountOptions,
+    records: Mutex<Records>,
+    public_url: String,
+    limiter: Mutex<Limiter>,
+    oauth: oauth::OAuth,
+}
+
+/// Requests in the current second (the 7-per-second limit).
+#[derive(Debug, Default)]
+struct Limiter {
+    second: i64,
+    count: u32,
+}
+
+impl Account {
+    /// The account of `world` with `options`.
+    pub fn new(world: World, options: AccountOptions) -> Self {
+        let long_lived_token = crate::bitrix24::token(world.seed, 0xA30C, 48);
+        let seed = world.seed;
+        let records = seeded_records(&world, "http://127.0.0.1");
+        Account {
+            world,
+            long_lived_token,
+            options,
+            records: Mutex::new(records),
+            public_url: "http://127.0.0.1".into(),
+            limiter: Mutex::default(),
+            oauth: oauth::OAuth::new(seed),
+        }
+    }
+
+    /// The long-lived token (`Authorization: Bearer …`), printed at start; it
+    /// never expires and has no refresh token.
+    pub fn long_lived_token(&self) -> &str {
+        &self.long_lived_token
+    }
+
+    /// The OAuth integration and its tokens.
+    pub fn oauth(&self) -> &oauth::OAuth {
+        &self.oauth
+    }
+
+    /// `POST /oauth2/access_token`.
+    pub fn oauth_token(&self, method: &str, body: &[u8], now_micros: i64) -> AmoAnswer {
+        self.oauth.token_endpoint(method, body, now_micros)
+    }
+
+    /// The world it was seeded from.
+    pub fn world(&self) -> &World {
+        &self.world
+    }
+
+    /// `http://127.0.0.1:PORT`: the base of every `_links` href.
+    pub fn public_url(&self) -> &str {
+        &self.public_url
+    }
+
+    /// Serves the account at `url` (hrefs in `_links` name it).
+    pub(crate) fn set_public_url(&mut self, url: &str) {
+        url.clone_into(&mut self.public_url);
+        *self.records.lock().unwrap_or_else(|e| e.into_inner()) = seeded_records(&self.world, url);
+    }
+
+    /// Back to the seeded state.
+    pub fn reset(&self) {
+        *self.records.lock().unwrap_or_else(|e| e.into_inner()) = seeded_records(&self.world, &self.public_url);
+        *self.limiter.lock().unwrap_or_else(|e| e.into_inner()) = Limiter::default();
+    }
+
+    /// The whole state as JSON.
+    pub fn dump(&self) -> Value {
+        serde_json::to_value(&*self.records.lock().unwrap_or_else(|e| e.into_inner())).unwrap_or_default()
+    }
+
+    /// Answers `method path?query` under `/api/v4` (`path` without that
+    /// prefix, e.g. `/contacts/12`) for a caller with `authorization`, at
+    /// `now_micros` on the server clock.
+    pub fn handle(
+        &self,
+        method: &str,
+        path: &str,
+        query: &str,
+        authorization: Option<&str>,
+        body: &[u8],
+        now_micros: i64,
+    ) -> AmoAnswer {
+        self.answer(method, path, query, authorization, body, now_micros).unwrap_or_else(AmoAnswer::from)
+    }
+
+    fn answer(
+        &self,
+        method: &str,
+        path: &str,
+        query: &str,
+        authorization: Option<&str>,
+        body: &[u8],
+        now_micros: i64,
+    ) -> Result<AmoAnswer, AmoError> {
+        self.authenticate(authorization, now_micros)?;
+        if self.options.payment_required {
+            return Err(AmoError::new(402, "Payment Required", "Payment required"));
+        }
+        self.take_from_limiter(now_micros)?;
+        let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+        let mut known_path = false;
+        for route in ROUTES {
+            let Some(ids) = route.matches(&segments) else { continue };
+            known_path = true;
+            if route.method != method {
+                continue;
+            }
+            let request = Req { query: crate::params::parse_form(query.as_bytes()), raw_query: query, body, ids };
+            let mut records = self.records.lock().unwrap_or_else(|e| e.into_inner());
+            let mut ctx = Ctx { account: self, records: &mut records, now_micros, path };
+            return (route.handler)(&mut ctx, &request);
+        }
+        let url = format!("{}/api/v4{path}", self.public_url);
+        if known_path {
+            return Err(AmoError::new(405, "Method Not Allowed", "Method Not Allowed"));
+        }
+        Err(AmoError::new(404, "Not Found", format!("Cannot {method} {url}")))
+    }
+
+    /// The long-lived token, or a live OAuth token; anything else is 401.
+    fn authenticate(&self, authorization: Option<&str>, now_micros: i64) -> Result<(), AmoError> {
+        let token = authorization.and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")));
+        match token.map(str::trim) {
+            Some(t) if t == self.long_lived_token => Ok(()),
+            Some(t) if self.oauth.check(t, now_micros) == crate::oauth::TokenState::Live => Ok(()),
+            _ => Err(AmoError::unauthorized()),
+        }
+    }
+
+    fn take_from_limiter(&self, now_micros: i64) -> Result<(), AmoError> {
+        let Some(per_second) = self.options.rate_limit else { return Ok(()) };
+        let mut limiter = self.limiter.lock().unwrap_or_else(|e| e.into_inner());
+        let second = now_micros.div_euclid(1_000_000);
+        if limiter.second != second {
+            *limiter = Limiter { second, count: 0 };
+        }
+        if limiter.count >= per_second {
+            return Err(AmoError::too_many_requests());
+        }
+        limiter.count += 1;
+        Ok(())
+    }
+}
+
+/// The records of a freshly seeded account, with `_links` naming `base`.
+fn seeded_records(world: &World, base: &str) -> Records {
+    use callfull_world::ClientRef;
+    let rebase = |object: Map<String, Value>| -> Map<String, Value> {
+        // The world names the account's real host; the fake serves its own.
+        let text = serde_json::to_string(&object).unwrap_or_default();
+        let text = text.replace(&world.amo.base_url(), base);
+        serde_json::from_str(&text).unwrap_or(object)
+    };
+    let contacts = world
+        .contacts
+        .iter()
+        .map(ClientRef::Contact)
+        .chain(world.leads.iter().map(ClientRef::Lead))
+        .map(|c| rebase(world.amocrm_entity_object(c)))
+        .collect();
+    Records {
+        users: world.employees.iter().map(|e| rebase(world.amocrm_user_object(e))).collect(),
+        contacts,
+        companies: world.companies.iter().map(|c| rebase(world.amocrm_entity_object(ClientRef::Company(c)))).collect(),
+        leads: world.deals.iter().map(|d| rebase(world.amocrm_deal_object(d))).collect(),
+        next_id: world.next_amo_id(),
+    }
+}
+
+/// What a route handler gets of the request.
+pub(crate) struct Req<'a> {
+    /// The query string, parsed as PHP does (`filter[id][]=1`).
+    pub query: Map<String, Value>,
+    /// The query string as sent (echoed in `_links`).
+    pub raw_query: &'a str,
+    /// The body (JSON for writes).
+    #[allow(dead_code, reason = "read by the write routes, which come next (issue #5)")]
+    pub body: &'a [u8],
+    /// The `{id}` segments of the path, in order.
+    pub ids: Vec<&'a str>,
+}
+
+/// What a route handler works on.
+pub(crate) struct Ctx<'a> {
+    pub account: &'a Account,
+    pub records: &'a mut Records,
+    #[allow(dead_code, reason = "read by the write routes, which come next (issue #5)")]
+    pub now_micros: i64,
+    /// The path under `/api/v4` (for `_links.self`).
+    pub path: &'a str,
+}
+
+#[allow(dead_code, reason = "used by the write routes, which come next (issue #5)")]
+impl Ctx<'_> {
+    /// Now, in Unix seconds (amoCRM's timestamps).
+    pub fn now(&self) -> i64 {
+        self.now_micros.div_euclid(1_000_000)
+    }
+
+    /// A new id.
+    pub fn new_id(&mut self) -> u64 {
+        self.records.next_id += 1;
+        self.records.next_id
+    }
+
+    /// `{base}/api/v4/{path}`.
+    pub fn href(&self, path: &str) -> String {
+        format!("{}/api/v4/{}", self.account.public_url, path.trim_start_matches('/'))
+    }
+}
+
+type Handler = fn(&mut Ctx<'_>, &Req<'_>) -> Result<AmoAnswer, AmoError>;
+
+/// A route: an HTTP method and path segments, `{id}` matching any one segment.
+struct Route {
+    method: &'static str,
+    pattern: &'static [&'static str],
+    handler: Handler,
+}
+
+impl Route {
+    fn matches<'a>(&self, segments: &[&'a str]) -> Option<Vec<&'a str>> {
+        if segments.len() != self.pattern.len() {
+            return None;
+        }
+        let mut ids = Vec::new();
+        for (want, have) in self.pattern.iter().zip(segments) {
+            if *want == "{id}" {
+                ids.push(*have);
+            } else if !want.eq_ignore_ascii_case(have) {
+                return None;
+            }
+        }
+        Some(ids)
+    }
+}
+
+/// Every route under `/api/v4`.
+const ROUTES: &[Route] = &[
+    Route { method: "GET", pattern: &["account"], handler: account::get },
+    Route { method: "GET", pattern: &["users"], handler: users::list },
+    Route { method: "GET", pattern: &["users", "{id}"], handler: users::get },
+];
+
+/// The `(method, path)` of every route, for `/_admin/info`.
+pub fn routes() -> impl Iterator<Item = String> {
+    ROUTES.iter().map(|r| format!("{} /api/v4/{}", r.method, r.pattern.join("/")))
+}
