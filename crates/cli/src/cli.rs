@@ -273,7 +273,8 @@ pub struct ServeArgs {
     #[arg(long, value_name = "FILE")]
     pub world: Option<PathBuf>,
 
-    /// Turn Bitrix24's leaky-bucket rate limit off (on by default: 50 burst, 2/s).
+    /// Turn the rate limits off (on by default: Bitrix24's leaky bucket, 50 burst, 2/s;
+    /// amoCRM's 7 requests a second).
     #[arg(long)]
     pub no_rate_limit: bool,
 
@@ -281,6 +282,14 @@ pub struct ServeArgs {
     /// written (atomically, flushed to disk) before each write is answered.
     #[arg(long, value_name = "FILE")]
     pub state: Option<PathBuf>,
+
+    /// Which fake CRMs answer: Bitrix24 under /rest, amoCRM under /api/v4.
+    #[arg(long, value_enum, default_value = "both", value_name = "CRM")]
+    pub crm: CrmChoice,
+
+    /// amoCRM: the account's paid period is over, every API call answers 402.
+    #[arg(long)]
+    pub amo_payment_required: bool,
 
     /// Open the admin API (`/_admin`) to clients off this machine that send
     /// TOKEN in the `X-Callfull-Admin-Token` header (loopback clients need none).
@@ -321,4 +330,15 @@ fn webhook_status(text: &str) -> Result<u16, String> {
         "403" => Ok(403),
         _ => Err("401 (as seen on a portal) or 403 (as the docs say)".into()),
     }
+}
+
+/// `serve --crm`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CrmChoice {
+    /// Bitrix24 and amoCRM on the same port.
+    Both,
+    /// Bitrix24 only.
+    Bitrix24,
+    /// amoCRM only.
+    Amocrm,
 }

@@ -125,3 +125,45 @@ fn serve_flags_switch_to_the_documented_answers() {
     let admin = exchange(host, &format!("GET /_admin/info HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"));
     assert!(admin.starts_with("HTTP/1.1 200"), "loopback needs no token: {admin}");
 }
+
+#[test]
+fn serve_crm_chooses_which_fake_answers() {
+    let start = |crm: &str| {
+        let mut child = Child(
+            Command::new(env!("CARGO_BIN_EXE_callfull"))
+                .args(["serve", "--port", "0", "--no-rate-limit", "--crm", crm])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap(),
+        );
+        let stdout = BufReader::new(child.0.stdout.take().unwrap());
+        (child, stdout)
+    };
+    let (_amo_child, mut stdout) = start("amocrm");
+    let lines: Vec<String> = stdout.by_ref().lines().take(3).map(Result::unwrap).collect();
+    assert!(lines[0].starts_with("callfull: fake amoCRM on http://127.0.0.1:"), "{lines:?}");
+    let api = lines[2].trim().strip_prefix("amoCRM:").unwrap().trim().to_owned();
+    let (base, rest) = api.split_once("  (Authorization: Bearer ").unwrap();
+    let token = rest.trim_end_matches(')');
+    let host = base.strip_prefix("http://").unwrap().split('/').next().unwrap();
+    let get = |path: &str, auth: &str| {
+        exchange(
+            host,
+            &format!(
+                "GET {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {auth}\r\nConnection: close\r\n\r\n"
+            ),
+        )
+    };
+    let account = get("/api/v4/account", token);
+    assert!(account.starts_with("HTTP/1.1 200") && account.contains("application/hal+json"), "{account}");
+    let bitrix = get("/rest/user.current", token);
+    assert!(bitrix.starts_with("HTTP/1.1 404"), "no Bitrix24 with --crm amocrm: {bitrix}");
+
+    let (_b24_child, mut stdout) = start("bitrix24");
+    let lines: Vec<String> = stdout.by_ref().lines().take(4).map(Result::unwrap).collect();
+    let host = lines[0].split("http://").nth(1).unwrap().split_whitespace().next().unwrap().to_owned();
+    let amo = exchange(&host, &format!("GET /api/v4/account HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"));
+    assert!(amo.starts_with("HTTP/1.1 404"), "no amoCRM with --crm bitrix24: {amo}");
+    assert!(lines.iter().all(|l| !l.contains("amoCRM")), "{lines:?}");
+}

@@ -37,9 +37,10 @@ pub mod oauth;
 pub mod params;
 mod router;
 mod server;
+pub mod state;
 pub mod tls;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use router::{ADMIN_TOKEN_HEADER, MAX_BODY, Request, Response, handle};
-pub use server::{CrmServer, ServerOptions, Shared, routes, spawn, spawn_with};
+pub use server::{CrmServer, Crms, ServerOptions, Shared, routes, spawn, spawn_with};
 pub use tls::TlsConfig;

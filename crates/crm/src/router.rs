@@ -85,23 +85,23 @@ impl Response {
 /// Answers one request.
 pub fn handle(shared: &Shared, request: &Request) -> Response {
     let path = request.path.as_str();
-    if let Some(tail) = path.strip_prefix("/rest/") {
+    if let Some(tail) = path.strip_prefix("/rest/").filter(|_| shared.crms.bitrix24()) {
         if !matches!(request.method.as_str(), "GET" | "POST") {
             return Response::error(&B24Error::new(405, "INVALID_REQUEST", "Use GET or POST"));
         }
         return rest(shared, tail, request);
     }
-    if let Some(api_path) = path.strip_prefix("/api/v4") {
+    if let Some(api_path) = path.strip_prefix("/api/v4").filter(|_| shared.crms.amocrm()) {
         if api_path.is_empty() || api_path.starts_with('/') {
             return amocrm(shared, api_path, request);
         }
     }
-    if path == "/oauth2/access_token" {
+    if path == "/oauth2/access_token" && shared.crms.amocrm() {
         let now = shared.clock.now_micros();
         let answer = shared.amocrm.oauth_token(&request.method, &request.body, now);
         return amo_response(answer);
     }
-    if path == "/oauth/token" || path.starts_with("/oauth/token/") {
+    if (path == "/oauth/token" || path.starts_with("/oauth/token/")) && shared.crms.bitrix24() {
         let mut params = params::parse_form(request.query.as_bytes());
         params.extend(params::parse_form(&request.body));
         let (status, body) =
@@ -410,6 +410,13 @@ fn info(shared: &Shared) -> Value {
     });
     if let Some(ca_file) = &shared.tls_ca_file {
         info["tls"] = json!({ "ca_file": ca_file.display().to_string() });
+    }
+    if let Some(crms) = info.as_object_mut() {
+        crms.retain(|key, _| match key.as_str() {
+            "bitrix24" => shared.crms.bitrix24(),
+            "amocrm" => shared.crms.amocrm(),
+            _ => true,
+        });
     }
     info
 }

@@ -31,6 +31,8 @@ pub struct Shared {
     pub faults: Arc<Faults>,
     /// The token that opens the admin API to clients off this machine.
     pub admin_token: Option<Arc<str>>,
+    /// Which CRMs answer.
+    pub crms: Crms,
     /// Where the CA certificate of an HTTPS server was written (`None`: plain http).
     pub tls_ca_file: Option<Arc<std::path::PathBuf>>,
 }
@@ -41,7 +43,8 @@ impl Shared {
         let base_url = base_url.into();
         portal.set_public_url(&base_url);
         let mut amocrm = crate::amocrm::Account::new(portal.world().clone(), crate::amocrm::AccountOptions::default());
-        amocrm.set_public_url(&base_url);
+        // No state file in the default options: nothing to read, nothing to fail.
+        let _ = amocrm.open_at(&base_url);
         Shared {
             bitrix24: Arc::new(portal),
             amocrm: Arc::new(amocrm),
@@ -50,17 +53,32 @@ impl Shared {
             journal: Arc::default(),
             faults: Arc::default(),
             admin_token: None,
+            crms: Crms::Both,
             tls_ca_file: None,
         }
     }
 
     /// The amoCRM account behaves as `options` say (default: the vendor's 7
     /// requests per second).
-    pub fn with_amocrm_options(mut self, options: crate::amocrm::AccountOptions) -> Self {
+    ///
+    /// # Panics
+    ///
+    /// When `options.state_file` exists and cannot be read: a test's setup
+    /// error. Servers use [`Shared::try_with_amocrm_options`].
+    pub fn with_amocrm_options(self, options: crate::amocrm::AccountOptions) -> Self {
+        match self.try_with_amocrm_options(options) {
+            Ok(shared) => shared,
+            Err(e) => panic!("the amoCRM state file cannot be read: {e}"),
+        }
+    }
+
+    /// [`Shared::with_amocrm_options`], failing when `options.state_file`
+    /// exists but cannot be read.
+    pub fn try_with_amocrm_options(mut self, options: crate::amocrm::AccountOptions) -> std::io::Result<Self> {
         let mut account = crate::amocrm::Account::new(self.bitrix24.world().clone(), options);
-        account.set_public_url(&self.base_url);
+        account.open_at(&self.base_url)?;
         self.amocrm = Arc::new(account);
-        self
+        Ok(self)
     }
 
     /// Opens the admin API to clients that send `token` in the
@@ -174,6 +192,34 @@ pub struct ServerOptions {
     pub tls: Option<crate::TlsConfig>,
     /// Open the admin API to clients off this machine that send this token.
     pub admin_token: Option<String>,
+    /// Which CRMs answer (default both).
+    pub crms: Crms,
+    /// How the amoCRM account behaves (rate limit, state file, …).
+    pub amocrm: crate::amocrm::AccountOptions,
+}
+
+/// Which fake CRMs a server answers for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Crms {
+    /// Bitrix24 (`/rest/…`) and amoCRM (`/api/v4/…`).
+    #[default]
+    Both,
+    /// Bitrix24 only.
+    Bitrix24,
+    /// amoCRM only.
+    AmoCrm,
+}
+
+impl Crms {
+    /// Whether the Bitrix24 portal answers.
+    pub fn bitrix24(self) -> bool {
+        self != Crms::AmoCrm
+    }
+
+    /// Whether the amoCRM account answers.
+    pub fn amocrm(self) -> bool {
+        self != Crms::Bitrix24
+    }
 }
 
 /// A running fake CRM server; dropping it shuts the server down.
@@ -202,6 +248,16 @@ impl CrmServer {
     /// The Bitrix24 portal behind it.
     pub fn bitrix24(&self) -> &Portal {
         &self.shared.bitrix24
+    }
+
+    /// The amoCRM account behind it.
+    pub fn amocrm(&self) -> &crate::amocrm::Account {
+        &self.shared.amocrm
+    }
+
+    /// Which CRMs it answers for.
+    pub fn crms(&self) -> Crms {
+        self.shared.crms
     }
 
     /// The CA certificate file clients must trust, when served with TLS.
@@ -239,7 +295,7 @@ pub async fn spawn_with(
     options: crate::bitrix24::PortalOptions,
     server: ServerOptions,
 ) -> std::io::Result<CrmServer> {
-    let ServerOptions { tls, admin_token } = server;
+    let ServerOptions { tls, admin_token, crms, amocrm } = server;
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
     let portal = Portal::open(world, options)?;
@@ -247,22 +303,19 @@ pub async fn spawn_with(
     let shutdown = async {
         let _ = rx.await;
     };
-    let shared = match tls {
-        None => {
-            let mut shared = Shared::new(portal, clock, format!("http://{addr}"));
-            shared.admin_token = admin_token.map(Into::into);
-            tokio::spawn(crate::http::serve(listener, None, shared.clone(), shutdown));
-            shared
-        }
+    let identity = match &tls {
         Some(tls) => {
             let identity = crate::tls::Identity::generate(&crate::tls::certificate_names(addr.ip(), &tls.extra_names))?;
             identity.write_ca(&tls.ca_file)?;
-            let mut shared = Shared::new(portal, clock, crate::tls::base_url(addr));
-            shared.tls_ca_file = Some(Arc::new(tls.ca_file));
-            shared.admin_token = admin_token.map(Into::into);
-            tokio::spawn(crate::http::serve(listener, Some(identity.acceptor()), shared.clone(), shutdown));
-            shared
+            Some(identity)
         }
+        None => None,
     };
+    let base_url = if tls.is_some() { crate::tls::base_url(addr) } else { format!("http://{addr}") };
+    let mut shared = Shared::new(portal, clock, base_url).try_with_amocrm_options(amocrm)?;
+    shared.tls_ca_file = tls.map(|tls| Arc::new(tls.ca_file));
+    shared.admin_token = admin_token.map(Into::into);
+    shared.crms = crms;
+    tokio::spawn(crate::http::serve(listener, identity.map(|i| i.acceptor()), shared.clone(), shutdown));
     Ok(CrmServer { addr, shared, shutdown: Some(tx) })
 }

@@ -9,7 +9,7 @@ use anyhow::Context;
 use callfull_crm::SystemClock;
 use callfull_world::{World, WorldSettings};
 
-use crate::cli::ServeArgs;
+use crate::cli::{CrmChoice, ServeArgs};
 
 pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
     let settings = match &args.world {
@@ -37,32 +37,58 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
                 Some(callfull_crm::TlsConfig::new(ca))
             }
         };
+        let amocrm = callfull_crm::amocrm::AccountOptions {
+            rate_limit: (!args.no_rate_limit).then_some(7),
+            payment_required: args.amo_payment_required,
+            state_file: args.state.as_deref().map(callfull_crm::state::amocrm_file),
+        };
+        let crms = match args.crm {
+            CrmChoice::Both => callfull_crm::Crms::Both,
+            CrmChoice::Bitrix24 => callfull_crm::Crms::Bitrix24,
+            CrmChoice::Amocrm => callfull_crm::Crms::AmoCrm,
+        };
         let server = callfull_crm::spawn_with(
             world,
             addr,
             clock,
             options,
-            callfull_crm::ServerOptions { tls, admin_token: args.admin_token.clone() },
+            callfull_crm::ServerOptions { tls, admin_token: args.admin_token.clone(), crms, amocrm },
         )
         .await
         .with_context(|| format!("cannot start on {addr}"))?;
         let mut out = std::io::stdout().lock();
-        writeln!(out, "callfull: fake Bitrix24 on {} (seed {})", server.uri(), args.seed)?;
-        writeln!(out, "  webhook:  {}", server.bitrix24_webhook_url())?;
-        writeln!(out, "  token:    {}  (for {}/rest/<method>?auth=…)", server.bitrix24().access_token(), server.uri())?;
-        writeln!(out, "  admin:    {}/_admin/info", server.uri())?;
+        let uri = server.uri();
+        if crms.bitrix24() {
+            writeln!(out, "callfull: fake Bitrix24 on {uri} (seed {})", args.seed)?;
+            writeln!(out, "  webhook:  {}", server.bitrix24_webhook_url())?;
+            writeln!(out, "  token:    {}  (for {uri}/rest/<method>?auth=…)", server.bitrix24().access_token())?;
+        } else {
+            writeln!(out, "callfull: fake amoCRM on {uri} (seed {})", args.seed)?;
+        }
+        writeln!(out, "  admin:    {uri}/_admin/info")?;
         if let Some(ca) = server.tls_ca_file() {
             let ca = ca.display();
             writeln!(out, "  CA:       {ca}  (REQUESTS_CA_BUNDLE={ca} SSL_CERT_FILE={ca})")?;
         }
-        let oauth = server.bitrix24().oauth();
-        writeln!(
-            out,
-            "  oauth:    client_id {}  client_secret {}  (token URL {}/oauth/token/)",
-            oauth.client_id,
-            oauth.client_secret,
-            server.uri()
-        )?;
+        if crms.bitrix24() {
+            let oauth = server.bitrix24().oauth();
+            writeln!(
+                out,
+                "  oauth:    client_id {}  client_secret {}  (token URL {uri}/oauth/token/)",
+                oauth.client_id, oauth.client_secret
+            )?;
+        }
+        if crms.amocrm() {
+            let amo = server.amocrm();
+            writeln!(out, "  amoCRM:   {uri}/api/v4  (Authorization: Bearer {})", amo.long_lived_token())?;
+            writeln!(
+                out,
+                "  amo oauth: client_id {}  client_secret {}  redirect_uri {}  (token URL {uri}/oauth2/access_token)",
+                amo.oauth().client_id,
+                amo.oauth().client_secret,
+                amo.oauth().redirect_uri
+            )?;
+        }
         writeln!(out, "Ctrl-C stops it.")?;
         out.flush()?;
         drop(out);

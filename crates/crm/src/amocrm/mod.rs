@@ -64,11 +64,14 @@ pub struct AccountOptions {
     pub rate_limit: Option<u32>,
     /// The account's paid period is over: every API call answers 402.
     pub payment_required: bool,
+    /// Where the records live across restarts (`None`: in memory only).
+    /// Every write is saved before it is answered.
+    pub state_file: Option<std::path::PathBuf>,
 }
 
 impl Default for AccountOptions {
     fn default() -> Self {
-        AccountOptions { rate_limit: Some(7), payment_required: false }
+        AccountOptions { rate_limit: Some(7), payment_required: false, state_file: None }
     }
 }
 
@@ -148,10 +151,17 @@ impl Account {
         &self.public_url
     }
 
-    /// Serves the account at `url` (hrefs in `_links` name it).
-    pub(crate) fn set_public_url(&mut self, url: &str) {
+    /// Serves the account at `url` (hrefs in `_links` name it), with the
+    /// records of `options.state_file` when that file exists (an account
+    /// saved by an earlier run), else the seeded ones.
+    pub(crate) fn open_at(&mut self, url: &str) -> std::io::Result<()> {
         url.clone_into(&mut self.public_url);
-        *self.records.lock().unwrap_or_else(|e| e.into_inner()) = seeded_records(&self.world, url);
+        let records = match &self.options.state_file {
+            Some(path) if path.exists() => crate::state::load::<Records>(path)?,
+            _ => seeded_records(&self.world, url),
+        };
+        *self.records.lock().unwrap_or_else(|e| e.into_inner()) = records;
+        Ok(())
     }
 
     /// Back to the seeded state.
@@ -205,7 +215,13 @@ impl Account {
             let request = Req { query: crate::params::parse_form(query.as_bytes()), raw_query: query, body, ids };
             let mut records = self.records.lock().unwrap_or_else(|e| e.into_inner());
             let mut ctx = Ctx { account: self, records: &mut records, now_micros, path };
-            return (route.handler)(&mut ctx, &request);
+            let answer = (route.handler)(&mut ctx, &request)?;
+            if let Some(file) = self.options.state_file.as_deref().filter(|_| method != "GET") {
+                crate::state::save(file, &*records).map_err(|e| {
+                    AmoError::new(500, "ErrInternalServer", format!("the state file could not be written: {e}"))
+                })?;
+            }
+            return Ok(answer);
         }
         let url = format!("{}/api/v4{path}", self.public_url);
         if known_path {

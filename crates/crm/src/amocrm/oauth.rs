@@ -30,7 +30,7 @@ pub struct OAuth {
 
 impl OAuth {
     pub(crate) fn new(seed: u64) -> Self {
-        let hex = token(seed, 0xA7C1, 32);
+        let hex = crate::bitrix24::hex_token(seed, 0xA7C1, 32);
         OAuth {
             client_id: format!("{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..32]),
             client_secret: token(seed, 0xA75E, 64),

@@ -16,7 +16,7 @@ pub mod query;
 mod telephony;
 mod users;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Mutex;
 
 use callfull_world::World;
@@ -242,7 +242,7 @@ impl Portal {
     /// when that file exists (a portal saved by an earlier run).
     pub fn open(world: World, options: PortalOptions) -> std::io::Result<Self> {
         let saved = match &options.state_file {
-            Some(path) if path.exists() => Some(load_state(path)?),
+            Some(path) if path.exists() => Some(crate::state::load::<Records>(path)?),
             _ => None,
         };
         let portal = Portal::with_options(world, options);
@@ -346,7 +346,7 @@ impl Portal {
 
     fn save(&self, records: &Records) -> Result<(), B24Error> {
         match self.options.state_file.as_deref() {
-            Some(path) => save_state(path, records).map_err(|e| {
+            Some(path) => crate::state::save(path, records).map_err(|e| {
                 B24Error::new(500, "INTERNAL_SERVER_ERROR", format!("the state file could not be written: {e}"))
             }),
             None => Ok(()),
@@ -477,31 +477,6 @@ impl Portal {
     }
 }
 
-/// Writes the state so that a crash at any moment leaves the old or the new
-/// file whole: a temporary file, flushed to disk, renamed over the old one.
-fn save_state(path: &Path, records: &Records) -> std::io::Result<()> {
-    use std::io::Write;
-    let tmp = path.with_extension("tmp");
-    let mut file = std::fs::File::create(&tmp)?;
-    file.write_all(&serde_json::to_vec(records)?)?;
-    file.sync_all()?;
-    std::fs::rename(&tmp, path)?;
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::File::open(dir)?.sync_all()?;
-    }
-    Ok(())
-}
-
-fn load_state(path: &Path) -> std::io::Result<Records> {
-    let bytes = std::fs::read(path)?;
-    serde_json::from_slice(&bytes).map_err(|e| {
-        std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            format!("{}: not a callfull state file: {e}", path.display()),
-        )
-    })
-}
-
 /// The records of a freshly seeded portal.
 fn seeded_records(world: &World) -> Records {
     let entity = |c: callfull_world::ClientRef<'_>| world.bitrix24_entity_object(c);
@@ -522,6 +497,11 @@ fn seeded_records(world: &World) -> Records {
 pub fn normalize_method(method: &str) -> String {
     let method = method.trim_end_matches('/').to_ascii_lowercase();
     method.strip_suffix(".json").map(str::to_owned).unwrap_or(method)
+}
+
+/// `len` lowercase hex digits from the seed.
+pub(crate) fn hex_token(seed: u64, salt: u64, len: usize) -> String {
+    token(seed, salt, len).bytes().map(|b| char::from(b"0123456789abcdef"[usize::from(b % 16)])).collect()
 }
 
 /// A lowercase alphanumeric token of `len` characters from the seed.
