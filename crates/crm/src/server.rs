@@ -174,6 +174,8 @@ pub struct ServerOptions {
     pub tls: Option<crate::TlsConfig>,
     /// Open the admin API to clients off this machine that send this token.
     pub admin_token: Option<String>,
+    /// How the amoCRM account behaves (default: the vendor's 7 requests/s).
+    pub amocrm: crate::amocrm::AccountOptions,
 }
 
 /// A running fake CRM server; dropping it shuts the server down.
@@ -239,7 +241,7 @@ pub async fn spawn_with(
     options: crate::bitrix24::PortalOptions,
     server: ServerOptions,
 ) -> std::io::Result<CrmServer> {
-    let ServerOptions { tls, admin_token } = server;
+    let ServerOptions { tls, admin_token, amocrm } = server;
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
     let portal = Portal::open(world, options)?;
@@ -249,7 +251,7 @@ pub async fn spawn_with(
     };
     let shared = match tls {
         None => {
-            let mut shared = Shared::new(portal, clock, format!("http://{addr}"));
+            let mut shared = Shared::new(portal, clock, format!("http://{addr}")).with_amocrm_options(amocrm);
             shared.admin_token = admin_token.map(Into::into);
             tokio::spawn(crate::http::serve(listener, None, shared.clone(), shutdown));
             shared
@@ -257,7 +259,7 @@ pub async fn spawn_with(
         Some(tls) => {
             let identity = crate::tls::Identity::generate(&crate::tls::certificate_names(addr.ip(), &tls.extra_names))?;
             identity.write_ca(&tls.ca_file)?;
-            let mut shared = Shared::new(portal, clock, crate::tls::base_url(addr));
+            let mut shared = Shared::new(portal, clock, crate::tls::base_url(addr)).with_amocrm_options(amocrm);
             shared.tls_ca_file = Some(Arc::new(tls.ca_file));
             shared.admin_token = admin_token.map(Into::into);
             tokio::spawn(crate::http::serve(listener, Some(identity.acceptor()), shared.clone(), shutdown));

@@ -99,7 +99,7 @@ async fn errors_are_problem_json_with_the_vendor_titles() {
     let (status, _, body) = call(&s, "GET", "/api/v4/users?limit=abc", Some(&token), b"").await;
     assert_eq!((status, body["validation-errors"][0]["errors"][0]["path"].as_str()), (400, Some("limit")));
 
-    let paid = shared(AccountOptions { payment_required: true, rate_limit: None });
+    let paid = shared(AccountOptions { payment_required: true, rate_limit: None, ..Default::default() });
     let token = paid.amocrm.long_lived_token().to_owned();
     let (status, _, body) = call(&paid, "GET", "/api/v4/account", Some(&token), b"").await;
     assert_eq!((status, body["detail"].as_str()), (402, Some("Payment required")));

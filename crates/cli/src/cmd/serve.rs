@@ -42,7 +42,7 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
             addr,
             clock,
             options,
-            callfull_crm::ServerOptions { tls, admin_token: args.admin_token.clone() },
+            callfull_crm::ServerOptions { tls, admin_token: args.admin_token.clone(), ..Default::default() },
         )
         .await
         .with_context(|| format!("cannot start on {addr}"))?;
