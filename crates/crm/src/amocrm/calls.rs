@@ -254,7 +254,7 @@ pub(super) fn add(ctx: &mut Ctx<'_>, req: &Req<'_>) -> Result<AmoAnswer, AmoErro
             note_type: if inbound { "call_in" } else { "call_out" },
             params: Value::Object(params),
             created_by,
-            responsible_user_id: number("responsible_user_id").or(number("created_by")),
+            responsible_user_id: number("responsible_user_id"),
             created_at: call.get("created_at").and_then(Value::as_i64),
         };
         let note_id = notes::store(ctx, note);

@@ -163,7 +163,7 @@ pub(super) fn list(ctx: &mut Ctx<'_>, req: &Req<'_>) -> Result<AmoAnswer, AmoErr
     let ids = filter_values(req, "id");
     let created_by = filter_values(req, "created_by");
     let range = created_at_range(req)?;
-    let events: Vec<Value> = ctx
+    let mut events: Vec<&Map<String, Value>> = ctx
         .records
         .events
         .iter()
@@ -178,8 +178,10 @@ pub(super) fn list(ctx: &mut Ctx<'_>, req: &Req<'_>) -> Result<AmoAnswer, AmoErr
                 e.get("created_at").and_then(Value::as_i64).is_some_and(|at| from <= at && at <= to)
             })
         })
-        .map(|e| Value::Object(e.clone()))
         .collect();
+    // Newest first (a stable sort: the later recorded first among equals).
+    events.sort_by_key(|e| std::cmp::Reverse(e.get("created_at").and_then(Value::as_i64)));
+    let events: Vec<Value> = events.into_iter().map(|e| Value::Object(e.clone())).collect();
     hal::list(ctx, req, "events", events, Map::new())
 }
 

@@ -44,7 +44,7 @@ pub(super) struct NewNote<'a> {
     pub note_type: &'a str,
     pub params: Value,
     pub created_by: u64,
-    /// Defaults to `created_by`, else the entity's responsible user.
+    /// Defaults (also when 0) to `created_by`, else the entity's responsible user.
     pub responsible_user_id: Option<u64>,
     /// Defaults to now.
     pub created_at: Option<i64>,
@@ -74,7 +74,11 @@ pub(super) fn store(ctx: &mut Ctx<'_>, note: NewNote<'_>) -> u64 {
         .and_then(|r| r.get("responsible_user_id"))
         .and_then(Value::as_u64)
         .unwrap_or(0);
-    let responsible = note.responsible_user_id.unwrap_or(if note.created_by != 0 { note.created_by } else { owner });
+    let responsible = note.responsible_user_id.filter(|&u| u != 0).unwrap_or(if note.created_by != 0 {
+        note.created_by
+    } else {
+        owner
+    });
     let href = ctx.href(&format!("{}/{}/notes/{id}", note.entity, note.entity_id));
     let object = json!({
         "id": id,
