@@ -277,3 +277,46 @@ pub(super) fn add(ctx: &mut Ctx<'_>, req: &Req<'_>) -> Result<AmoAnswer, AmoErro
     }
     Ok(AmoAnswer::ok(body))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn object(v: Value) -> Map<String, Value> {
+        v.as_object().cloned().unwrap()
+    }
+
+    fn card(id: u64, phone: &str) -> Map<String, Value> {
+        object(json!({"id": id, "custom_fields_values": [{"field_code": "PHONE", "values": [{"value": phone}]}]}))
+    }
+
+    fn lead(id: u64, status: u64, contact: u64) -> Map<String, Value> {
+        object(json!({"id": id, "status_id": status, "_embedded": {"contacts": [{"id": contact}], "companies": []}}))
+    }
+
+    #[test]
+    fn the_attach_rule_picks_the_one_active_lead_else_the_card() {
+        // From JSON, so the fields other routes add to `Records` need not be named here.
+        let mut records: Records = serde_json::from_value(json!({
+            "users": [],
+            "contacts": [card(1, "+7 916 000-00-01"), card(2, "+7 916 000-00-02"), card(3, "+7 916 000-00-03")],
+            "companies": [card(9, "+7 495 000-00-09")],
+            "leads": [lead(10, 200, 1), lead(11, WON, 1), lead(12, LOST, 2), lead(13, 200, 3), lead(14, 201, 3)],
+            "next_id": 100,
+        }))
+        .unwrap();
+        assert_eq!(
+            attach_target(&records, "89160000001"),
+            Some(("lead", 10)),
+            "one active lead (the won one does not count)"
+        );
+        assert_eq!(attach_target(&records, "9160000002"), Some(("contact", 2)), "only a lost lead");
+        assert_eq!(attach_target(&records, "+79160000003"), Some(("contact", 3)), "two active leads");
+        assert_eq!(attach_target(&records, "84950000009"), Some(("company", 9)));
+        assert_eq!(attach_target(&records, "+79160000004"), None);
+        records.contacts[0].insert("is_unsorted".into(), json!(true));
+        records.contacts[1].insert("is_deleted".into(), json!(true));
+        assert_eq!(attach_target(&records, "89160000001"), None, "hidden in an unsorted lead");
+        assert_eq!(attach_target(&records, "89160000002"), None, "deleted");
+    }
+}
