@@ -41,6 +41,7 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
             rate_limit: (!args.no_rate_limit).then_some(7),
             payment_required: args.amo_payment_required,
             state_file: args.state.as_deref().map(callfull_crm::state::amocrm_file),
+            ..callfull_crm::amocrm::AccountOptions::default()
         };
         let crms = match args.crm {
             CrmChoice::Both => callfull_crm::Crms::Both,

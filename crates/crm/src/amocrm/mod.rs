@@ -7,11 +7,14 @@
 //! ([`crate::handle`]): `/api/v4/…` and `/oauth2/access_token`.
 
 mod account;
+mod calls;
 mod error;
+pub(crate) mod events;
 mod hal;
+mod notes;
 pub mod oauth;
-#[allow(dead_code, reason = "used by the contact, company, lead and call routes, which come next (issue #5)")]
 pub(crate) mod search;
+mod unsorted;
 mod users;
 
 use std::sync::Mutex;
@@ -21,6 +24,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 pub use error::AmoError;
+pub use notes::StoredNote;
+pub use unsorted::StoredUnsorted;
 
 /// `application/hal+json`: every success.
 pub const HAL_JSON: &str = "application/hal+json";
@@ -67,12 +72,35 @@ pub struct AccountOptions {
     /// Where the records live across restarts (`None`: in memory only).
     /// Every write is saved before it is answered.
     pub state_file: Option<std::path::PathBuf>,
+    /// What `POST /api/v4/calls` answers when no call of the batch found a
+    /// card for its number (§7.1).
+    pub calls_without_entity: NoEntity,
 }
 
 impl Default for AccountOptions {
     fn default() -> Self {
-        AccountOptions { rate_limit: Some(7), payment_required: false, state_file: None }
+        AccountOptions {
+            rate_limit: Some(7),
+            payment_required: false,
+            state_file: None,
+            calls_without_entity: NoEntity::default(),
+        }
     }
+}
+
+/// `POST /api/v4/calls` when nobody has a call's number: the call is not
+/// added and is listed in `errors[]` (`{request_id, title: "Entity not
+/// found", type, status: 404, detail}`); this says the HTTP status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum NoEntity {
+    /// 400 with the calls envelope (`_total_items: 0`, `errors[]`) when no
+    /// call of the batch was added, 200 when some were: what a real account
+    /// answered (amocrm/amocrm-api-php#52) and what connectors rely on to
+    /// fall back to unsorted leads.
+    #[default]
+    BadRequest400,
+    /// Always 200, the failures only in `errors[]`.
+    Errors200,
 }
 
 /// The records an account serves.
@@ -88,6 +116,15 @@ pub struct Records {
     pub leads: Vec<Map<String, Value>>,
     /// The next id for anything created.
     pub next_id: u64,
+    /// Notes on contacts, leads and companies (calls among them).
+    #[serde(default)]
+    pub notes: Vec<StoredNote>,
+    /// Unsorted (incoming) leads, pending, accepted and declined.
+    #[serde(default)]
+    pub unsorted: Vec<StoredUnsorted>,
+    /// Events, oldest first.
+    #[serde(default)]
+    pub events: Vec<Map<String, Value>>,
 }
 
 /// A fake amoCRM account seeded from a world.
@@ -206,12 +243,16 @@ impl Account {
         self.take_from_limiter(now_micros)?;
         let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
         let mut known_path = false;
+        // The most literal route wins: `/leads/unsorted` before `/leads/{id}`.
+        let mut best: Option<(&Route, Vec<&str>)> = None;
         for route in ROUTES {
             let Some(ids) = route.matches(&segments) else { continue };
             known_path = true;
-            if route.method != method {
-                continue;
+            if route.method == method && best.as_ref().is_none_or(|(_, b)| ids.len() < b.len()) {
+                best = Some((route, ids));
             }
+        }
+        if let Some((route, ids)) = best {
             let request = Req { query: crate::params::parse_form(query.as_bytes()), raw_query: query, body, ids };
             let mut records = self.records.lock().unwrap_or_else(|e| e.into_inner());
             let mut ctx = Ctx { account: self, records: &mut records, now_micros, path };
@@ -277,6 +318,9 @@ fn seeded_records(world: &World, base: &str) -> Records {
         companies: world.companies.iter().map(|c| rebase(world.amocrm_entity_object(ClientRef::Company(c)))).collect(),
         leads: world.deals.iter().map(|d| rebase(world.amocrm_deal_object(d))).collect(),
         next_id: world.next_amo_id(),
+        notes: Vec::new(),
+        unsorted: Vec::new(),
+        events: Vec::new(),
     }
 }
 
@@ -287,7 +331,6 @@ pub(crate) struct Req<'a> {
     /// The query string as sent (echoed in `_links`).
     pub raw_query: &'a str,
     /// The body (JSON for writes).
-    #[allow(dead_code, reason = "read by the write routes, which come next (issue #5)")]
     pub body: &'a [u8],
     /// The `{id}` segments of the path, in order.
     pub ids: Vec<&'a str>,
@@ -297,13 +340,11 @@ pub(crate) struct Req<'a> {
 pub(crate) struct Ctx<'a> {
     pub account: &'a Account,
     pub records: &'a mut Records,
-    #[allow(dead_code, reason = "read by the write routes, which come next (issue #5)")]
     pub now_micros: i64,
     /// The path under `/api/v4` (for `_links.self`).
     pub path: &'a str,
 }
 
-#[allow(dead_code, reason = "used by the write routes, which come next (issue #5)")]
 impl Ctx<'_> {
     /// Now, in Unix seconds (amoCRM's timestamps).
     pub fn now(&self) -> i64 {
@@ -353,6 +394,31 @@ const ROUTES: &[Route] = &[
     Route { method: "GET", pattern: &["account"], handler: account::get },
     Route { method: "GET", pattern: &["users"], handler: users::list },
     Route { method: "GET", pattern: &["users", "{id}"], handler: users::get },
+    // Calls, unsorted, notes, events (§4).
+    Route { method: "POST", pattern: &["calls"], handler: calls::add },
+    Route { method: "POST", pattern: &["leads", "unsorted", "sip"], handler: unsorted::add_sip },
+    Route { method: "GET", pattern: &["leads", "unsorted"], handler: unsorted::list },
+    Route { method: "GET", pattern: &["leads", "unsorted", "{id}"], handler: unsorted::get },
+    Route { method: "POST", pattern: &["leads", "unsorted", "{id}", "accept"], handler: unsorted::accept },
+    Route { method: "POST", pattern: &["leads", "unsorted", "{id}", "decline"], handler: unsorted::decline },
+    Route { method: "DELETE", pattern: &["leads", "unsorted", "{id}", "decline"], handler: unsorted::decline },
+    Route { method: "GET", pattern: &["leads", "notes"], handler: notes::list },
+    Route { method: "POST", pattern: &["leads", "notes"], handler: notes::add },
+    Route { method: "GET", pattern: &["leads", "{id}", "notes"], handler: notes::list },
+    Route { method: "POST", pattern: &["leads", "{id}", "notes"], handler: notes::add },
+    Route { method: "GET", pattern: &["leads", "{id}", "notes", "{id}"], handler: notes::get },
+    Route { method: "GET", pattern: &["contacts", "notes"], handler: notes::list },
+    Route { method: "POST", pattern: &["contacts", "notes"], handler: notes::add },
+    Route { method: "GET", pattern: &["contacts", "{id}", "notes"], handler: notes::list },
+    Route { method: "POST", pattern: &["contacts", "{id}", "notes"], handler: notes::add },
+    Route { method: "GET", pattern: &["contacts", "{id}", "notes", "{id}"], handler: notes::get },
+    Route { method: "GET", pattern: &["companies", "notes"], handler: notes::list },
+    Route { method: "POST", pattern: &["companies", "notes"], handler: notes::add },
+    Route { method: "GET", pattern: &["companies", "{id}", "notes"], handler: notes::list },
+    Route { method: "POST", pattern: &["companies", "{id}", "notes"], handler: notes::add },
+    Route { method: "GET", pattern: &["companies", "{id}", "notes", "{id}"], handler: notes::get },
+    Route { method: "GET", pattern: &["events"], handler: events::list },
+    Route { method: "GET", pattern: &["events", "{id}"], handler: events::get },
 ];
 
 /// The `(method, path)` of every route, for `/_admin/info`.

@@ -1,0 +1,322 @@
+//! `POST /api/v4/calls` (`amocrm-api.md` §4.1): calls logged onto the cards
+//! that hold the caller's number (the last 10 digits of `phone`), by the
+//! vendor's attach rule; each becomes a `call_in` / `call_out` note and an
+//! `incoming_call` / `outgoing_call` event. Also the batch reading and item
+//! validation every write route here shares.
+
+use serde_json::{Map, Value, json};
+
+use super::events::{plural, singular};
+use super::search::holds_phone;
+use super::{AmoAnswer, AmoError, Ctx, NoEntity, PROBLEM_JSON, Records, Req, hal, notes};
+
+/// amoCRM's "Успешно реализовано" and "Закрыто и не реализовано".
+pub(super) const WON: u64 = 142;
+pub(super) const LOST: u64 = 143;
+
+/// The items of a write body: a JSON array of 1–250 items. An empty body
+/// (or one that is not JSON, which the vendor's parser reads as nothing) is
+/// 400 `Request data can not be empty`, an empty array too; more than 250
+/// items 422; anything but an array a 400 validation error.
+pub(super) fn batch(body: &[u8]) -> Result<Vec<Value>, AmoError> {
+    let Ok(value) = serde_json::from_slice::<Value>(body) else { return Err(AmoError::empty_request()) };
+    match value {
+        Value::Array(items) if items.is_empty() => Err(AmoError::empty_request()),
+        Value::Array(items) if items.len() > hal::MAX_LIMIT => Err(AmoError::over_limit()),
+        Value::Array(items) => Ok(items),
+        Value::Null => Err(AmoError::empty_request()),
+        _ => Err(AmoError::validation(vec![json!({"request_id": "0", "errors": [
+            {"code": "InvalidType", "path": "", "detail": "This value should be of type array."}]})])),
+    }
+}
+
+/// The item's `request_id` (a string), else its index.
+pub(super) fn request_id(item: &Value, index: usize) -> String {
+    match item.get("request_id") {
+        Some(Value::String(s)) => s.clone(),
+        _ => index.to_string(),
+    }
+}
+
+/// The errors of one item, as `{code, path, detail}`.
+#[derive(Debug, Default)]
+pub(super) struct Problems(pub Vec<Value>);
+
+impl Problems {
+    pub fn push(&mut self, code: &str, path: &str, detail: &str) {
+        self.0.push(json!({ "code": code, "path": path, "detail": detail }));
+    }
+
+    pub fn missing(&mut self, path: &str) {
+        self.push("NotBlank", path, "This value should not be blank.");
+    }
+
+    pub fn wrong_type(&mut self, path: &str, kind: &str) {
+        self.push("InvalidType", path, &format!("This value should be of type {kind}."));
+    }
+
+    pub fn bad_choice(&mut self, path: &str) {
+        self.push("NotSupportedChoice", path, "The value you selected is not a valid choice.");
+    }
+
+    /// `object[key]` must be a string (if `required`, present and not empty).
+    pub fn string<'v>(
+        &mut self,
+        object: &'v Map<String, Value>,
+        key: &str,
+        path: &str,
+        required: bool,
+    ) -> Option<&'v str> {
+        match object.get(key) {
+            None | Some(Value::Null) if required => {
+                self.missing(path);
+                None
+            }
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) if required && s.trim().is_empty() => {
+                self.missing(path);
+                None
+            }
+            Some(Value::String(s)) => Some(s),
+            Some(_) => {
+                self.wrong_type(path, "string");
+                None
+            }
+        }
+    }
+
+    /// `object[key]` must be a whole number ≥ 0.
+    pub fn int(&mut self, object: &Map<String, Value>, key: &str, path: &str, required: bool) -> Option<u64> {
+        match object.get(key) {
+            None | Some(Value::Null) if required => {
+                self.missing(path);
+                None
+            }
+            None | Some(Value::Null) => None,
+            Some(v) => match v.as_u64() {
+                Some(n) => Some(n),
+                None => {
+                    self.wrong_type(path, "int");
+                    None
+                }
+            },
+        }
+    }
+
+    /// `object[key]` must be a whole number or a string.
+    pub fn int_or_string(&mut self, object: &Map<String, Value>, key: &str, path: &str) {
+        match object.get(key) {
+            None | Some(Value::Null | Value::String(_)) => {}
+            Some(v) if v.as_u64().is_some() => {}
+            Some(_) => self.wrong_type(path, "int|string"),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// A valid item and its `request_id`.
+pub(super) type Valid<'v> = (String, &'v Map<String, Value>);
+
+/// Validates each item with `check`; any failing item makes the whole batch
+/// a 400 with one `validation-errors` block per failing item (nothing is
+/// written). `Ok` holds `(request_id, item)` per item.
+pub(super) fn validate_all(
+    items: &[Value],
+    mut check: impl FnMut(&Map<String, Value>, &mut Problems),
+) -> Result<Vec<Valid<'_>>, AmoError> {
+    let mut blocks = Vec::new();
+    let mut valid = Vec::new();
+    for (index, item) in items.iter().enumerate() {
+        let rid = request_id(item, index);
+        let mut problems = Problems::default();
+        let Some(object) = item.as_object() else {
+            problems.wrong_type("", "array");
+            blocks.push(json!({ "request_id": rid, "errors": problems.0 }));
+            continue;
+        };
+        if object.get("request_id").is_some_and(|v| !v.is_string() && !v.is_null()) {
+            problems.wrong_type("request_id", "string");
+        }
+        check(object, &mut problems);
+        if problems.is_empty() {
+            valid.push((rid, object));
+        } else {
+            blocks.push(json!({ "request_id": rid, "errors": problems.0 }));
+        }
+    }
+    if blocks.is_empty() { Ok(valid) } else { Err(AmoError::validation(blocks)) }
+}
+
+fn check_call(call: &Map<String, Value>, p: &mut Problems) {
+    match p.string(call, "direction", "direction", true) {
+        Some("inbound" | "outbound") | None => {}
+        Some(_) => p.bad_choice("direction"),
+    }
+    p.int(call, "duration", "duration", true);
+    p.string(call, "source", "source", true);
+    p.string(call, "phone", "phone", true);
+    p.string(call, "uniq", "uniq", false);
+    p.string(call, "link", "link", false);
+    p.string(call, "call_result", "call_result", false);
+    // 1–7 are documented; 8 is the PHP library's "undefined", accepted.
+    if let Some(status) = p.int(call, "call_status", "call_status", false)
+        && !(1..=8).contains(&status)
+    {
+        p.bad_choice("call_status");
+    }
+    p.int_or_string(call, "call_responsible", "call_responsible");
+    for key in ["responsible_user_id", "created_by", "updated_by", "created_at", "updated_at"] {
+        p.int(call, key, key, false);
+    }
+}
+
+fn flag(record: &Map<String, Value>, key: &str) -> bool {
+    record.get(key).and_then(Value::as_bool).unwrap_or(false)
+}
+
+fn id_of(record: &Map<String, Value>) -> u64 {
+    record.get("id").and_then(Value::as_u64).unwrap_or(0)
+}
+
+/// Whether `lead` is open (not 142/143) and links `entity` (`contacts` or
+/// `companies`) `id`.
+fn active_lead_of(lead: &Map<String, Value>, entity: &str, id: u64) -> bool {
+    let status = lead.get("status_id").and_then(Value::as_u64).unwrap_or(0);
+    let linked = lead
+        .get("_embedded")
+        .and_then(|e| e.get(entity))
+        .and_then(Value::as_array)
+        .is_some_and(|links| links.iter().any(|l| l.get("id").and_then(Value::as_u64) == Some(id)));
+    linked && status != WON && status != LOST && !flag(lead, "is_deleted")
+}
+
+/// Where a call from `phone` goes: `(singular entity type, id)`. The first
+/// contact holding the number (else the first company), not deleted and
+/// not hidden in an unsorted lead; then the vendor's rule: exactly one
+/// active lead (and no customers: the fake has none) → that lead;
+/// otherwise the contact/company itself. `None`: nobody has the number.
+pub(super) fn attach_target(records: &Records, phone: &str) -> Option<(&'static str, u64)> {
+    let visible = |r: &&Map<String, Value>| !flag(r, "is_deleted") && !flag(r, "is_unsorted") && holds_phone(r, phone);
+    let (entity, id) = records
+        .contacts
+        .iter()
+        .filter(visible)
+        .map(|c| ("contacts", id_of(c)))
+        .chain(records.companies.iter().filter(visible).map(|c| ("companies", id_of(c))))
+        .next()?;
+    let mut active = records.leads.iter().filter(|l| active_lead_of(l, entity, id));
+    match (active.next(), active.next()) {
+        (Some(lead), None) => Some(("lead", id_of(lead))),
+        _ => Some((singular(entity), id)),
+    }
+}
+
+/// `POST /api/v4/calls`.
+pub(super) fn add(ctx: &mut Ctx<'_>, req: &Req<'_>) -> Result<AmoAnswer, AmoError> {
+    let items = batch(req.body)?;
+    let calls = validate_all(&items, check_call)?;
+    let account_id = ctx.account.world().amo.account_id;
+    let mut added = Vec::new();
+    let mut errors = Vec::new();
+    for (rid, call) in calls {
+        let phone = call.get("phone").and_then(Value::as_str).unwrap_or_default();
+        let Some((entity_type, entity_id)) = attach_target(ctx.records, phone) else {
+            errors.push(json!({
+                "request_id": rid,
+                "title": "Entity not found",
+                "type": "https://httpstatus.es/404",
+                "status": 404,
+                "detail": format!("No contact or company has the phone {phone}"),
+            }));
+            continue;
+        };
+        let inbound = call.get("direction").and_then(Value::as_str) == Some("inbound");
+        let number = |key: &str| call.get(key).and_then(Value::as_u64);
+        let text = |key: &str| call.get(key).cloned().unwrap_or(Value::Null);
+        let mut params = Map::new();
+        params.insert("uniq".into(), text("uniq"));
+        params.insert("duration".into(), text("duration"));
+        params.insert("source".into(), text("source"));
+        params.insert("link".into(), text("link"));
+        params.insert("phone".into(), text("phone"));
+        params.insert("call_result".into(), text("call_result"));
+        params.insert("call_status".into(), text("call_status"));
+        if let Some(who) = call.get("call_responsible").filter(|v| !v.is_null()) {
+            params.insert("call_responsible".into(), who.clone());
+        }
+        let created_by = number("created_by").unwrap_or(0);
+        let note = notes::NewNote {
+            entity: plural(entity_type),
+            entity_id,
+            note_type: if inbound { "call_in" } else { "call_out" },
+            params: Value::Object(params),
+            created_by,
+            responsible_user_id: number("responsible_user_id"),
+            created_at: call.get("created_at").and_then(Value::as_i64),
+        };
+        let note_id = notes::store(ctx, note);
+        added.push(json!({
+            "id": note_id,
+            "entity_id": entity_id,
+            "entity_type": entity_type,
+            "account_id": account_id,
+            "request_id": rid,
+            "_embedded": { "entity": {
+                "id": entity_id,
+                "_links": { "self": { "href": ctx.href(&format!("{}/{entity_id}", plural(entity_type))) } },
+            } },
+        }));
+    }
+    let nothing_added = added.is_empty();
+    let body = json!({ "_total_items": added.len(), "errors": errors, "_embedded": { "calls": added } });
+    if nothing_added && ctx.account.options.calls_without_entity == NoEntity::BadRequest400 {
+        return Ok(AmoAnswer { status: 400, body: Some(body), content_type: PROBLEM_JSON });
+    }
+    Ok(AmoAnswer::ok(body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn object(v: Value) -> Map<String, Value> {
+        v.as_object().cloned().unwrap()
+    }
+
+    fn card(id: u64, phone: &str) -> Map<String, Value> {
+        object(json!({"id": id, "custom_fields_values": [{"field_code": "PHONE", "values": [{"value": phone}]}]}))
+    }
+
+    fn lead(id: u64, status: u64, contact: u64) -> Map<String, Value> {
+        object(json!({"id": id, "status_id": status, "_embedded": {"contacts": [{"id": contact}], "companies": []}}))
+    }
+
+    #[test]
+    fn the_attach_rule_picks_the_one_active_lead_else_the_card() {
+        // From JSON, so the fields other routes add to `Records` need not be named here.
+        let mut records: Records = serde_json::from_value(json!({
+            "users": [],
+            "contacts": [card(1, "+7 916 000-00-01"), card(2, "+7 916 000-00-02"), card(3, "+7 916 000-00-03")],
+            "companies": [card(9, "+7 495 000-00-09")],
+            "leads": [lead(10, 200, 1), lead(11, WON, 1), lead(12, LOST, 2), lead(13, 200, 3), lead(14, 201, 3)],
+            "next_id": 100,
+        }))
+        .unwrap();
+        assert_eq!(
+            attach_target(&records, "89160000001"),
+            Some(("lead", 10)),
+            "one active lead (the won one does not count)"
+        );
+        assert_eq!(attach_target(&records, "9160000002"), Some(("contact", 2)), "only a lost lead");
+        assert_eq!(attach_target(&records, "+79160000003"), Some(("contact", 3)), "two active leads");
+        assert_eq!(attach_target(&records, "84950000009"), Some(("company", 9)));
+        assert_eq!(attach_target(&records, "+79160000004"), None);
+        records.contacts[0].insert("is_unsorted".into(), json!(true));
+        records.contacts[1].insert("is_deleted".into(), json!(true));
+        assert_eq!(attach_target(&records, "89160000001"), None, "hidden in an unsorted lead");
+        assert_eq!(attach_target(&records, "89160000002"), None, "deleted");
+    }
+}
