@@ -7,9 +7,12 @@
 //! ([`crate::handle`]): `/api/v4/…` and `/oauth2/access_token`.
 
 mod account;
+mod complex;
+mod entities;
 mod error;
 mod hal;
 pub mod oauth;
+mod pipelines;
 #[allow(dead_code, reason = "used by the contact, company, lead and call routes, which come next (issue #5)")]
 pub(crate) mod search;
 mod users;
@@ -271,7 +274,6 @@ pub(crate) struct Req<'a> {
     /// The query string as sent (echoed in `_links`).
     pub raw_query: &'a str,
     /// The body (JSON for writes).
-    #[allow(dead_code, reason = "read by the write routes, which come next (issue #5)")]
     pub body: &'a [u8],
     /// The `{id}` segments of the path, in order.
     pub ids: Vec<&'a str>,
@@ -281,13 +283,11 @@ pub(crate) struct Req<'a> {
 pub(crate) struct Ctx<'a> {
     pub account: &'a Account,
     pub records: &'a mut Records,
-    #[allow(dead_code, reason = "read by the write routes, which come next (issue #5)")]
     pub now_micros: i64,
     /// The path under `/api/v4` (for `_links.self`).
     pub path: &'a str,
 }
 
-#[allow(dead_code, reason = "used by the write routes, which come next (issue #5)")]
 impl Ctx<'_> {
     /// Now, in Unix seconds (amoCRM's timestamps).
     pub fn now(&self) -> i64 {
@@ -308,7 +308,9 @@ impl Ctx<'_> {
 
 type Handler = fn(&mut Ctx<'_>, &Req<'_>) -> Result<AmoAnswer, AmoError>;
 
-/// A route: an HTTP method and path segments, `{id}` matching any one segment.
+/// A route: an HTTP method and path segments, `{id}` matching any one
+/// segment, `{n}` one of digits only (so `contacts/{n}` leaves
+/// `contacts/custom_fields` and `contacts/notes` to their own routes).
 struct Route {
     method: &'static str,
     pattern: &'static [&'static str],
@@ -324,6 +326,11 @@ impl Route {
         for (want, have) in self.pattern.iter().zip(segments) {
             if *want == "{id}" {
                 ids.push(*have);
+            } else if *want == "{n}" {
+                if have.is_empty() || !have.bytes().all(|b| b.is_ascii_digit()) {
+                    return None;
+                }
+                ids.push(*have);
             } else if !want.eq_ignore_ascii_case(have) {
                 return None;
             }
@@ -337,6 +344,32 @@ const ROUTES: &[Route] = &[
     Route { method: "GET", pattern: &["account"], handler: account::get },
     Route { method: "GET", pattern: &["users"], handler: users::list },
     Route { method: "GET", pattern: &["users", "{id}"], handler: users::get },
+    // Contacts, companies, leads, pipelines and custom fields (amo-entities).
+    Route { method: "GET", pattern: &["contacts"], handler: entities::contacts_list },
+    Route { method: "POST", pattern: &["contacts"], handler: entities::contacts_add },
+    Route { method: "PATCH", pattern: &["contacts"], handler: entities::contacts_update },
+    Route { method: "GET", pattern: &["contacts", "{n}"], handler: entities::contacts_get },
+    Route { method: "PATCH", pattern: &["contacts", "{n}"], handler: entities::contacts_update_one },
+    Route { method: "GET", pattern: &["contacts", "custom_fields"], handler: pipelines::contact_fields },
+    Route { method: "GET", pattern: &["contacts", "custom_fields", "{n}"], handler: pipelines::contact_field },
+    Route { method: "GET", pattern: &["companies"], handler: entities::companies_list },
+    Route { method: "POST", pattern: &["companies"], handler: entities::companies_add },
+    Route { method: "PATCH", pattern: &["companies"], handler: entities::companies_update },
+    Route { method: "GET", pattern: &["companies", "{n}"], handler: entities::companies_get },
+    Route { method: "PATCH", pattern: &["companies", "{n}"], handler: entities::companies_update_one },
+    Route { method: "GET", pattern: &["companies", "custom_fields"], handler: pipelines::company_fields },
+    Route { method: "GET", pattern: &["companies", "custom_fields", "{n}"], handler: pipelines::company_field },
+    Route { method: "GET", pattern: &["leads"], handler: entities::leads_list },
+    Route { method: "POST", pattern: &["leads"], handler: entities::leads_add },
+    Route { method: "PATCH", pattern: &["leads"], handler: entities::leads_update },
+    Route { method: "GET", pattern: &["leads", "{n}"], handler: entities::leads_get },
+    Route { method: "PATCH", pattern: &["leads", "{n}"], handler: entities::leads_update_one },
+    Route { method: "GET", pattern: &["leads", "custom_fields"], handler: pipelines::lead_fields },
+    Route { method: "POST", pattern: &["leads", "complex"], handler: complex::add },
+    Route { method: "GET", pattern: &["leads", "pipelines"], handler: pipelines::list },
+    Route { method: "GET", pattern: &["leads", "pipelines", "{n}"], handler: pipelines::get },
+    Route { method: "GET", pattern: &["leads", "pipelines", "{n}", "statuses"], handler: pipelines::statuses },
+    Route { method: "GET", pattern: &["leads", "pipelines", "{n}", "statuses", "{n}"], handler: pipelines::status },
 ];
 
 /// The `(method, path)` of every route, for `/_admin/info`.
