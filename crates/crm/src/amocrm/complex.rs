@@ -89,10 +89,18 @@ pub(super) fn add(ctx: &mut Ctx<'_>, req: &Req<'_>) -> Result<AmoAnswer, AmoErro
     }
     let mut answers = Vec::new();
     for (i, mut item) in checked.into_iter().enumerate() {
+        // Ids in the vendor's order: the lead, then its new contact, then its new company.
+        let id = ctx.new_id();
+        let new_contact = matches!(item.contact, Party::New(_)).then(|| ctx.new_id());
+        let new_company = matches!(item.company, Party::New(_)).then(|| ctx.new_id());
         let company_id = match &item.company {
             Party::None => None,
             Party::Existing(id) => Some(*id),
-            Party::New(draft) => Some(entities::create(ctx, Kind::Companies, draft)),
+            Party::New(draft) => {
+                let company = new_company.unwrap_or_default();
+                entities::create_as(ctx, Kind::Companies, draft, company);
+                Some(company)
+            }
         };
         let contact_id = match &mut item.contact {
             Party::None => None,
@@ -102,7 +110,9 @@ pub(super) fn add(ctx: &mut Ctx<'_>, req: &Req<'_>) -> Result<AmoAnswer, AmoErro
                 if draft.companies.is_none() {
                     draft.companies = company_id.map(|c| vec![c]);
                 }
-                Some(entities::create(ctx, Kind::Contacts, draft))
+                let contact = new_contact.unwrap_or_default();
+                entities::create_as(ctx, Kind::Contacts, draft, contact);
+                Some(contact)
             }
         };
         if let Some(id) = contact_id {
@@ -111,7 +121,7 @@ pub(super) fn add(ctx: &mut Ctx<'_>, req: &Req<'_>) -> Result<AmoAnswer, AmoErro
         if let Some(id) = company_id {
             item.lead.companies = Some(vec![id]);
         }
-        let id = entities::create(ctx, Kind::Leads, &item.lead);
+        entities::create_as(ctx, Kind::Leads, &item.lead, id);
         answers.push(json!({
             "id": id,
             "contact_id": contact_id,

@@ -838,7 +838,9 @@ pub(super) fn apply(ctx: &mut Ctx<'_>, kind: Kind, record: &mut Map<String, Valu
     for (key, value) in &draft.fields {
         record.insert(key.clone(), value.clone());
     }
-    if kind == Kind::Contacts && creating && !draft.fields.contains_key("name") {
+    // A contact's name follows its first and last names unless it is sent.
+    let renamed = ["first_name", "last_name"].iter().any(|k| draft.fields.contains_key(*k));
+    if kind == Kind::Contacts && (creating || renamed) && !draft.fields.contains_key("name") {
         let first = record.get("first_name").and_then(Value::as_str).unwrap_or_default();
         let last = record.get("last_name").and_then(Value::as_str).unwrap_or_default();
         let name = format!("{first} {last}").trim().to_owned();
@@ -941,10 +943,15 @@ pub(super) fn request_id_of(draft: &Draft, index: usize) -> String {
 /// A new record of `kind` from a checked draft; its id.
 pub(super) fn create(ctx: &mut Ctx<'_>, kind: Kind, draft: &Draft) -> u64 {
     let id = ctx.new_id();
+    create_as(ctx, kind, draft, id);
+    id
+}
+
+/// A new record of `kind` with `id` (from [`Ctx::new_id`]) from a checked draft.
+pub(super) fn create_as(ctx: &mut Ctx<'_>, kind: Kind, draft: &Draft, id: u64) {
     let mut record = blank(ctx, kind, id);
     apply(ctx, kind, &mut record, draft, true);
     kind.of_mut(ctx.records).push(record);
-    id
 }
 
 fn add(ctx: &mut Ctx<'_>, req: &Req<'_>, kind: Kind) -> Result<AmoAnswer, AmoError> {
