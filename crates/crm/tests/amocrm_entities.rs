@@ -559,6 +559,17 @@ async fn pair(s: &Shared, method: &str, path: &str, body: Option<Value>) -> Valu
     json!({ "request": request, "status": status, "content_type": content_type, "response": answer })
 }
 
+/// An exchange with a raw body (shown as text) and maybe a forged token.
+async fn errors_pair(s: &Shared, method: &str, path: &str, forged: Option<&str>, body: &[u8]) -> Value {
+    let token = s.amocrm.long_lived_token().to_owned();
+    let (status, content_type, answer) = call_as(s, method, path, Some(forged.unwrap_or(&token)), body).await;
+    let mut request = json!({ "method": method, "path": path, "raw_body": String::from_utf8_lossy(body) });
+    if let Some(forged) = forged {
+        request["token"] = json!(forged);
+    }
+    json!({ "request": request, "status": status, "content_type": content_type, "response": answer })
+}
+
 #[tokio::test]
 async fn every_endpoint_answers_as_pinned() {
     let s = unlimited();
@@ -611,6 +622,14 @@ async fn every_endpoint_answers_as_pinned() {
             pair(&s, "GET", "/api/v4/leads/pipelines", None).await,
             pair(&s, "GET", &format!("/api/v4/leads/pipelines/{pipeline}/statuses/142"), None).await,
             pair(&s, "GET", "/api/v4/leads/pipelines/1", None).await,
+        ]),
+        ("errors", vec![
+            errors_pair(&s, "GET", "/api/v4/contacts", Some("forged-token"), b"").await,
+            errors_pair(&s, "GET", "/api/v4/contacts/abc", None, b"").await,
+            errors_pair(&s, "DELETE", "/api/v4/leads/1", None, b"").await,
+            errors_pair(&s, "POST", "/api/v4/leads", None, b"[{\"name\": ").await,
+            errors_pair(&s, "POST", "/api/v4/leads", None, b"").await,
+            errors_pair(&s, "PATCH", "/api/v4/leads/1", None, b"[]").await,
         ]),
         ("custom_fields", vec![
             pair(&s, "GET", "/api/v4/contacts/custom_fields", None).await,

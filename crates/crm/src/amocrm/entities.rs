@@ -1063,3 +1063,56 @@ fn update_one(ctx: &mut Ctx<'_>, req: &Req<'_>, kind: Kind) -> Result<AmoAnswer,
     let drafts = check_updates(ctx, kind, std::slice::from_ref(&item), Some(id))?;
     Ok(AmoAnswer::ok(apply_update(ctx, kind, &drafts[0])))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::amocrm::{Account, AccountOptions};
+    use callfull_world::World;
+
+    const T0: i64 = 1_794_899_703_000_000;
+
+    #[test]
+    fn unsorted_contacts_are_hidden_from_lists_but_not_from_their_own_url() {
+        let world = World::from_seed(7);
+        let account = Account::new(world.clone(), AccountOptions { rate_limit: None, ..AccountOptions::default() });
+        let token = format!("Bearer {}", account.long_lived_token());
+        let contact = &world.contacts[0];
+        let query = "query=89684304325";
+        assert_eq!(account.handle("GET", "/contacts", query, Some(&token), b"", T0).status, 200);
+        {
+            let mut records = account.records.lock().unwrap();
+            let record = records.contacts.iter_mut().find(|c| id_of(c) == contact.amo_id).unwrap();
+            record.insert("is_unsorted".into(), json!(true));
+        }
+        assert_eq!(account.handle("GET", "/contacts", query, Some(&token), b"", T0).status, 204);
+        let filtered = format!("filter[id]={}", contact.amo_id);
+        assert_eq!(account.handle("GET", "/contacts", &filtered, Some(&token), b"", T0).status, 204);
+        let one = account.handle("GET", &format!("/contacts/{}", contact.amo_id), "", Some(&token), b"", T0);
+        assert_eq!((one.status, one.body.unwrap()["is_unsorted"].as_bool()), (200, Some(true)));
+    }
+
+    #[test]
+    fn a_query_of_seven_to_ten_digits_is_a_phone_suffix_shorter_ones_are_text() {
+        let record = json!({"name": "ООО «Ромашка»", "custom_fields_values": [
+            {"field_code": "PHONE", "values": [{"value": "+375 (29) 123-45-67"}, {"value": "101"}]},
+            {"field_code": "EMAIL", "values": [{"value": "Info@Romashka.by"}]},
+        ]});
+        let record = record.as_object().unwrap();
+        for hit in [
+            "375291234567",
+            "80291234567",
+            "291234567",
+            "1234567",
+            "+375 29 123 45 67",
+            "ромашка",
+            "info@romashka",
+            "101",
+        ] {
+            assert!(answers_query(record, hit), "{hit}");
+        }
+        for miss in ["234567", "1234568", "лютик", "102"] {
+            assert!(!answers_query(record, miss), "{miss}");
+        }
+    }
+}
