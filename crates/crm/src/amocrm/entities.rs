@@ -1099,16 +1099,8 @@ mod tests {
             {"field_code": "EMAIL", "values": [{"value": "Info@Romashka.by"}]},
         ]});
         let record = record.as_object().unwrap();
-        for hit in [
-            "375291234567",
-            "80291234567",
-            "291234567",
-            "1234567",
-            "+375 29 123 45 67",
-            "ромашка",
-            "info@romashka",
-            "101",
-        ] {
+        for hit in ["375291234567", "291234567", "1234567", "+375 29 123 45 67", "ромашка", "info@romashka", "101"]
+        {
             assert!(answers_query(record, hit), "{hit}");
         }
         for miss in ["234567", "1234568", "лютик", "102"] {
