@@ -541,6 +541,16 @@ async fn pipelines_statuses_and_custom_fields() {
         fields["_embedded"]["custom_fields"].as_array().unwrap().iter().map(|f| f["code"].as_str().unwrap()).collect();
     assert_eq!(codes, ["PHONE", "EMAIL", "WEB"]);
     assert_eq!(call(&s, "GET", "/api/v4/leads/custom_fields", b"").await.0, 204);
+    let (_, _, info) = call_as(&s, "GET", "/_admin/info", None, b"").await;
+    let routes: Vec<&str> = info["amocrm"]["routes"].as_array().unwrap().iter().map(|r| r.as_str().unwrap()).collect();
+    for route in [
+        "GET /api/v4/contacts/{id}",
+        "PATCH /api/v4/leads/{id}",
+        "POST /api/v4/leads/complex",
+        "GET /api/v4/leads/pipelines/{id}/statuses/{id}",
+    ] {
+        assert!(routes.contains(&route), "{route} in {routes:?}");
+    }
     let (status, _, one) =
         call(&s, "GET", &format!("/api/v4/contacts/custom_fields/{}", world.amo.phone_field.id), b"").await;
     assert_eq!((status, one["code"].as_str()), (200, Some("PHONE")));

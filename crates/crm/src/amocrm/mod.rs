@@ -374,5 +374,5 @@ const ROUTES: &[Route] = &[
 
 /// The `(method, path)` of every route, for `/_admin/info`.
 pub fn routes() -> impl Iterator<Item = String> {
-    ROUTES.iter().map(|r| format!("{} /api/v4/{}", r.method, r.pattern.join("/")))
+    ROUTES.iter().map(|r| format!("{} /api/v4/{}", r.method, r.pattern.join("/").replace("{n}", "{id}")))
 }
