@@ -8,11 +8,14 @@
 
 mod account;
 mod calls;
+mod complex;
+mod entities;
 mod error;
 pub(crate) mod events;
 mod hal;
 mod notes;
 pub mod oauth;
+mod pipelines;
 pub(crate) mod search;
 mod unsorted;
 mod users;
@@ -365,7 +368,9 @@ impl Ctx<'_> {
 
 type Handler = fn(&mut Ctx<'_>, &Req<'_>) -> Result<AmoAnswer, AmoError>;
 
-/// A route: an HTTP method and path segments, `{id}` matching any one segment.
+/// A route: an HTTP method and path segments, `{id}` matching any one
+/// segment, `{n}` one of digits only (so `contacts/{n}` leaves
+/// `contacts/custom_fields` and `contacts/notes` to their own routes).
 struct Route {
     method: &'static str,
     pattern: &'static [&'static str],
@@ -381,6 +386,11 @@ impl Route {
         for (want, have) in self.pattern.iter().zip(segments) {
             if *want == "{id}" {
                 ids.push(*have);
+            } else if *want == "{n}" {
+                if have.is_empty() || !have.bytes().all(|b| b.is_ascii_digit()) {
+                    return None;
+                }
+                ids.push(*have);
             } else if !want.eq_ignore_ascii_case(have) {
                 return None;
             }
@@ -394,6 +404,32 @@ const ROUTES: &[Route] = &[
     Route { method: "GET", pattern: &["account"], handler: account::get },
     Route { method: "GET", pattern: &["users"], handler: users::list },
     Route { method: "GET", pattern: &["users", "{id}"], handler: users::get },
+    // Contacts, companies, leads, pipelines and custom fields (amo-entities).
+    Route { method: "GET", pattern: &["contacts"], handler: entities::contacts_list },
+    Route { method: "POST", pattern: &["contacts"], handler: entities::contacts_add },
+    Route { method: "PATCH", pattern: &["contacts"], handler: entities::contacts_update },
+    Route { method: "GET", pattern: &["contacts", "{n}"], handler: entities::contacts_get },
+    Route { method: "PATCH", pattern: &["contacts", "{n}"], handler: entities::contacts_update_one },
+    Route { method: "GET", pattern: &["contacts", "custom_fields"], handler: pipelines::contact_fields },
+    Route { method: "GET", pattern: &["contacts", "custom_fields", "{n}"], handler: pipelines::contact_field },
+    Route { method: "GET", pattern: &["companies"], handler: entities::companies_list },
+    Route { method: "POST", pattern: &["companies"], handler: entities::companies_add },
+    Route { method: "PATCH", pattern: &["companies"], handler: entities::companies_update },
+    Route { method: "GET", pattern: &["companies", "{n}"], handler: entities::companies_get },
+    Route { method: "PATCH", pattern: &["companies", "{n}"], handler: entities::companies_update_one },
+    Route { method: "GET", pattern: &["companies", "custom_fields"], handler: pipelines::company_fields },
+    Route { method: "GET", pattern: &["companies", "custom_fields", "{n}"], handler: pipelines::company_field },
+    Route { method: "GET", pattern: &["leads"], handler: entities::leads_list },
+    Route { method: "POST", pattern: &["leads"], handler: entities::leads_add },
+    Route { method: "PATCH", pattern: &["leads"], handler: entities::leads_update },
+    Route { method: "GET", pattern: &["leads", "{n}"], handler: entities::leads_get },
+    Route { method: "PATCH", pattern: &["leads", "{n}"], handler: entities::leads_update_one },
+    Route { method: "GET", pattern: &["leads", "custom_fields"], handler: pipelines::lead_fields },
+    Route { method: "POST", pattern: &["leads", "complex"], handler: complex::add },
+    Route { method: "GET", pattern: &["leads", "pipelines"], handler: pipelines::list },
+    Route { method: "GET", pattern: &["leads", "pipelines", "{n}"], handler: pipelines::get },
+    Route { method: "GET", pattern: &["leads", "pipelines", "{n}", "statuses"], handler: pipelines::statuses },
+    Route { method: "GET", pattern: &["leads", "pipelines", "{n}", "statuses", "{n}"], handler: pipelines::status },
     // Calls, unsorted, notes, events (§4).
     Route { method: "POST", pattern: &["calls"], handler: calls::add },
     Route { method: "POST", pattern: &["leads", "unsorted", "sip"], handler: unsorted::add_sip },
@@ -423,5 +459,5 @@ const ROUTES: &[Route] = &[
 
 /// The `(method, path)` of every route, for `/_admin/info`.
 pub fn routes() -> impl Iterator<Item = String> {
-    ROUTES.iter().map(|r| format!("{} /api/v4/{}", r.method, r.pattern.join("/")))
+    ROUTES.iter().map(|r| format!("{} /api/v4/{}", r.method, r.pattern.join("/").replace("{n}", "{id}")))
 }
