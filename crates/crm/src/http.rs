@@ -96,13 +96,11 @@ async fn answer(
     let (parts, body) = request.into_parts();
     let declared = parts.headers.get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
     if declared.is_some_and(|length| length > MAX_BODY) {
-        return reply(Response::error(&B24Error::too_large(MAX_BODY)));
+        return reply(router::too_large(parts.uri.path()));
     }
     let body = match Limited::new(body, MAX_BODY as usize).collect().await {
         Ok(collected) => collected.to_bytes(),
-        Err(e) if e.is::<http_body_util::LengthLimitError>() => {
-            return reply(Response::error(&B24Error::too_large(MAX_BODY)));
-        }
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => return reply(router::too_large(parts.uri.path())),
         Err(e) => {
             return reply(Response::error(&B24Error::invalid_request(format!("cannot read the request body: {e}"))));
         }

@@ -41,6 +41,6 @@ pub mod state;
 pub mod tls;
 
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use router::{ADMIN_TOKEN_HEADER, MAX_BODY, Request, Response, handle};
+pub use router::{ADMIN_TOKEN_HEADER, MAX_BODY, Request, Response, handle, too_large};
 pub use server::{CrmServer, Crms, ServerOptions, Shared, routes, spawn, spawn_with};
 pub use tls::TlsConfig;

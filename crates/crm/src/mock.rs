@@ -20,7 +20,7 @@ use wiremock::{Mock, MockServer, Respond, ResponseTemplate};
 use crate::admin::AdjustableClock;
 use crate::bitrix24::{Portal, PortalOptions};
 use crate::clock::{Clock, SystemClock};
-use crate::router::{self, Request, Response};
+use crate::router::{self, Request};
 use crate::server::Shared;
 
 /// The priority of the portal's catch-all mock: the lowest wiremock allows,
@@ -75,7 +75,7 @@ impl Respond for Responder {
         let header = |name: &str| request.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
         let body = request.body.clone();
         let response = if body.len() as u64 > router::MAX_BODY {
-            Response::error(&crate::bitrix24::B24Error::too_large(router::MAX_BODY))
+            router::too_large(request.url.path())
         } else {
             router::handle(
                 &self.0,

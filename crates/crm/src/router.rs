@@ -82,6 +82,21 @@ impl Response {
     pub const CONTENT_TYPE: &'static str = "application/json; charset=utf-8";
 }
 
+/// The answer to a body over [`MAX_BODY`] sent to `path`, in the shape of
+/// the CRM the path belongs to.
+pub fn too_large(path: &str) -> Response {
+    if path.starts_with("/api/v4") || path.starts_with("/oauth2/") {
+        let e = crate::amocrm::AmoError::new(
+            413,
+            "Request Entity Too Large",
+            format!("Request body is larger than {MAX_BODY} bytes"),
+        );
+        amo_response(e.into())
+    } else {
+        Response::error(&B24Error::too_large(MAX_BODY))
+    }
+}
+
 /// Answers one request.
 pub fn handle(shared: &Shared, request: &Request) -> Response {
     let path = request.path.as_str();

@@ -149,11 +149,11 @@ pub fn routes(shared: Shared) -> impl Filter<Extract = (warp::reply::Response,),
                     // Refuse a declared oversize body before reading it, and stop
                     // reading an undeclared (chunked) one at the limit.
                     if length.is_some_and(|l| l > MAX_BODY) {
-                        let e = B24Error::too_large(MAX_BODY);
-                        return to_warp(Response::error(&e));
+                        return to_warp(crate::router::too_large(path.as_str()));
                     }
                     let body = match read_body(body).await {
                         Ok(body) => body,
+                        Err(e) if e.status == 413 => return to_warp(crate::router::too_large(path.as_str())),
                         Err(e) => return to_warp(Response::error(&e)),
                     };
                     let request = Request {

@@ -172,3 +172,30 @@ async fn oauth_codes_become_tokens_that_expire_and_refresh_tokens_rotate() {
     let (status, _, bad) = call(&s, "POST", "/oauth2/access_token", None, b"{\"client_id\": \"x\"}").await;
     assert_eq!((status, bad["hint"].as_str()), (400, Some("Check the `client_id` parameter")));
 }
+
+#[tokio::test]
+async fn adding_a_contact_records_a_contact_added_event() {
+    let s = unlimited();
+    let token = s.amocrm.long_lived_token().to_owned();
+    let body = json!([{"name": "Иван Петров", "custom_fields_values": [{"field_code": "PHONE", "values": [{"value": "+79990001122", "enum_code": "WORK"}]}]}]);
+    let (status, _, added) = call(&s, "POST", "/api/v4/contacts", Some(&token), body.to_string().as_bytes()).await;
+    assert_eq!(status, 200, "{added}");
+    let id = added["_embedded"]["contacts"][0]["id"].as_u64().unwrap();
+    let (status, _, events) = call(&s, "GET", "/api/v4/events?filter[type]=contact_added", Some(&token), b"").await;
+    assert_eq!(status, 200, "{events}");
+    let event = &events["_embedded"]["events"][0];
+    assert_eq!(
+        (event["type"].as_str(), event["entity_type"].as_str(), event["entity_id"].as_u64()),
+        (Some("contact_added"), Some("contact"), Some(id))
+    );
+}
+
+#[tokio::test]
+async fn a_body_over_the_limit_is_refused_as_problem_json() {
+    let s = unlimited();
+    let token = s.amocrm.long_lived_token().to_owned();
+    let big = vec![b' '; (callfull_crm::MAX_BODY + 1) as usize];
+    let (status, content_type, body) = call(&s, "POST", "/api/v4/contacts", Some(&token), &big).await;
+    assert_eq!((status, content_type.as_str()), (413, "application/problem+json"));
+    assert_eq!(body["title"], "Request Entity Too Large");
+}

@@ -951,7 +951,14 @@ pub(super) fn create(ctx: &mut Ctx<'_>, kind: Kind, draft: &Draft) -> u64 {
 pub(super) fn create_as(ctx: &mut Ctx<'_>, kind: Kind, draft: &Draft, id: u64) {
     let mut record = blank(ctx, kind, id);
     apply(ctx, kind, &mut record, draft, true);
+    let created_by = record.get("created_by").and_then(Value::as_u64).unwrap_or(0);
     kind.of_mut(ctx.records).push(record);
+    // `lead_added`, `contact_added`, `company_added` in the account's events.
+    let entity = super::events::singular(kind.name());
+    let event_kind = format!("{entity}_added");
+    let mut event = super::events::NewEvent::new(&event_kind, entity, id, ctx.now());
+    event.created_by = created_by;
+    super::events::record_event(ctx.records, ctx.account, event);
 }
 
 fn add(ctx: &mut Ctx<'_>, req: &Req<'_>, kind: Kind) -> Result<AmoAnswer, AmoError> {
