@@ -4,7 +4,8 @@
 # against `callfull serve`: user paging, contact search by phone, batch, and
 # register -> finish -> attachRecord. See scripts/real_clients/*_check.py:
 # fast_bitrix24 and bitrix24-rest over http, b24pysdk (the official SDK,
-# https only) against a second server started with --tls, trusting its CA.
+# https only) against a second server started with --tls, trusting its CA;
+# aioamocrm (amoCRM API v4) against the first server's /api/v4.
 #
 # A check that fails because the fake differs from a real portal in a way
 # already written down (KNOWN_FAKE_BUGS in a check) is shown as "known" and
@@ -128,7 +129,7 @@ tls_url=$started_url
 
 # --- the libraries -------------------------------------------------------------
 failed=()
-for check in fast_bitrix24_check bitrix24_rest_check b24pysdk_check; do
+for check in fast_bitrix24_check bitrix24_rest_check b24pysdk_check amocrm_check; do
     echo
     target=$url
     [ "$check" = b24pysdk_check ] && target=$tls_url

@@ -623,8 +623,8 @@ async fn thirty_two_clients_add_calls_at_once_and_nothing_is_lost_or_doubled() -
     let notes = state["amocrm"]["notes"].as_array().unwrap();
     assert_eq!(notes.len(), answered.len());
     for n in notes {
-        let uniq = n["note"]["params"]["uniq"].as_str().unwrap();
-        assert_eq!(answered.get(uniq).copied(), n["note"]["id"].as_u64(), "{uniq}");
+        let uniq = n["params"]["uniq"].as_str().unwrap();
+        assert_eq!(answered.get(uniq).copied(), n["id"].as_u64(), "{uniq}");
     }
     let events = state["amocrm"]["events"].as_array().unwrap();
     assert_eq!(events.len(), answered.len(), "one call event per call");

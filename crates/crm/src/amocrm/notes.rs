@@ -13,12 +13,15 @@ use super::calls::{Problems, batch, validate_all};
 use super::events::{NewEvent, filter_values, record_event, singular};
 use super::{AmoAnswer, AmoError, Ctx, Records, Req, hal};
 
-/// A stored note and the kind of entity it is on.
+/// A stored note and the kind of entity it is on. In the state (and
+/// `/_admin/state`) it is the note as `GET` returns it plus an `entity` key.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StoredNote {
     /// `leads`, `contacts` or `companies`.
+    #[serde(rename = "_entity")]
     pub entity: String,
     /// The note as `GET` returns it.
+    #[serde(flatten)]
     pub note: Map<String, Value>,
 }
 
