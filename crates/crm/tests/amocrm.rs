@@ -199,3 +199,28 @@ async fn a_body_over_the_limit_is_refused_as_problem_json() {
     assert_eq!((status, content_type.as_str()), (413, "application/problem+json"));
     assert_eq!(body["title"], "Request Entity Too Large");
 }
+
+#[tokio::test]
+async fn with_a_state_file_the_account_keeps_what_clients_wrote_across_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("state.json.amocrm");
+    let options = || AccountOptions { rate_limit: None, state_file: Some(file.clone()), ..AccountOptions::default() };
+    let first = shared(options());
+    let token = first.amocrm.long_lived_token().to_owned();
+    let body = json!([{"name": "Сохранённый контакт"}]);
+    let (status, _, added) = call(&first, "POST", "/api/v4/contacts", Some(&token), body.to_string().as_bytes()).await;
+    assert_eq!(status, 200);
+    let id = added["_embedded"]["contacts"][0]["id"].as_u64().unwrap();
+    assert!(file.exists(), "saved before the answer");
+    drop(first);
+
+    let second = shared(options());
+    let (status, _, contact) = call(&second, "GET", &format!("/api/v4/contacts/{id}"), Some(&token), b"").await;
+    assert_eq!((status, contact["name"].as_str()), (200, Some("Сохранённый контакт")));
+
+    std::fs::write(&file, b"not json").unwrap();
+    let clock = Arc::new(AdjustableClock::new(ManualClock::at(T0)));
+    let broken = Shared::new(Portal::new(World::from_seed(7)), clock, "http://127.0.0.1:8080")
+        .try_with_amocrm_options(options());
+    assert!(broken.err().unwrap().to_string().contains("not a callfull state file"));
+}
