@@ -36,6 +36,26 @@ wrk.headers["Content-Type"] = "application/json"
 wrk.body = '{"USER_PHONE_INNER":"101","PHONE_NUMBER":"+79990001122","TYPE":2,"EXTERNAL_CALL_ID":"bench.1"}'
 LUA
 
+# amoCRM: the long-lived token, a contact's phone to search, and a call to
+# log on that contact (each POST stores one more note: the real work).
+amo_token=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["amocrm"]["access_token"])' "$work/info.json")
+curl -sf http://127.0.0.1:18080/_admin/state > "$work/state.json"
+amo_phone=$(python3 -c '
+import json, sys
+for c in json.load(open(sys.argv[1]))["amocrm"]["contacts"]:
+    for f in c.get("custom_fields_values") or []:
+        if f.get("field_code") == "PHONE":
+            print("".join(ch for ch in f["values"][0]["value"] if ch.isdigit())); sys.exit()' "$work/state.json")
+cat > "$work/amo_get.lua" <<LUA
+wrk.headers["Authorization"] = "Bearer $amo_token"
+LUA
+cat > "$work/amo_calls.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer $amo_token"
+wrk.body = '[{"direction":"inbound","duration":42,"source":"bench","phone":"$amo_phone","call_status":4,"uniq":"bench"}]'
+LUA
+
 measure() { # url [script] -> "req/s p50 p99"
     local url=$1 script=${2:-}
     local args=(-t2 -c50 --latency)
@@ -48,12 +68,14 @@ median3() { sort -n -k1 | sed -n 2p; }
 
 echo "| target | req/s (median of 3) | p50 | p99 |"
 echo "|---|---:|---:|---:|"
-for target in user.get wiremock register; do
+for target in user.get wiremock register amo-contacts-query amo-calls; do
     for i in 1 2 3; do
         case $target in
             user.get) measure "${hook}user.get.json?filter[UF_PHONE_INNER]=101" ;;
             wiremock) measure "http://127.0.0.1:18081/rest/1/x/user.get.json" ;;
             register) measure "${hook}telephony.externalcall.register.json" "$work/register.lua" ;;
+            amo-contacts-query) measure "http://127.0.0.1:18080/api/v4/contacts?query=$amo_phone" "$work/amo_get.lua" ;;
+            amo-calls) measure "http://127.0.0.1:18080/api/v4/calls" "$work/amo_calls.lua" ;;
         esac
     done | median3 | awk -v t="$target" '{printf "| %s | %s | %s | %s |\n", t, $1, $2, $3}'
 done

@@ -39,9 +39,35 @@ fn router(c: &mut Criterion) {
         .into(),
         ..Request::default()
     };
+    let shared = shared.with_amocrm_options(callfull_crm::amocrm::AccountOptions {
+        rate_limit: None,
+        ..callfull_crm::amocrm::AccountOptions::default()
+    });
+    let bearer = Some(format!("Bearer {}", shared.amocrm.long_lived_token()));
+    let phone: String = world.contacts[0].phones[0].chars().filter(char::is_ascii_digit).collect();
+    let contacts_query = Request {
+        method: "GET".into(),
+        path: "/api/v4/contacts".into(),
+        query: format!("query={phone}"),
+        authorization: bearer.clone(),
+        ..Request::default()
+    };
+    let calls = Request {
+        method: "POST".into(),
+        path: "/api/v4/calls".into(),
+        content_type: Some("application/json".into()),
+        authorization: bearer,
+        body: format!(
+            r#"[{{"direction":"inbound","duration":42,"source":"bench","phone":"{phone}","call_status":4}}]"#
+        )
+        .into(),
+        ..Request::default()
+    };
     let mut group = c.benchmark_group("router");
     group.bench_function("user.get", |b| b.iter(|| handle(&shared, &user_get)));
     group.bench_function("telephony.externalcall.register", |b| b.iter(|| handle(&shared, &register)));
+    group.bench_function("amocrm contacts?query", |b| b.iter(|| handle(&shared, &contacts_query)));
+    group.bench_function("amocrm POST calls", |b| b.iter(|| handle(&shared, &calls)));
     group.finish();
 }
 

@@ -281,9 +281,9 @@ impl Filter {
         let within =
             |bounds: &Option<(u64, u64)>, key: &str| bounds.is_none_or(|(from, to)| (from..=to).contains(&int(key)));
         let listed = |list: &Option<Vec<u64>>, key: &str| list.as_ref().is_none_or(|l| l.contains(&int(key)));
-        let name = record.get("name").and_then(Value::as_str).unwrap_or_default().trim().to_lowercase();
+        let name = || record.get("name").and_then(Value::as_str).unwrap_or_default().trim().to_lowercase();
         listed(&self.ids, "id")
-            && self.names.as_ref().is_none_or(|names| names.contains(&name))
+            && self.names.as_ref().is_none_or(|names| names.contains(&name()))
             && within(&self.created, "created_at")
             && within(&self.updated, "updated_at")
             && listed(&self.responsible, "responsible_user_id")
@@ -311,8 +311,11 @@ fn answers_query(record: &Map<String, Value>, query: &str) -> bool {
             return true;
         }
     }
-    let needle = query.to_lowercase();
-    let hit = |text: &str| text.to_lowercase().contains(&needle);
+    // A needle without letters (a phone, a number) matches whatever the case:
+    // no text needs lower-casing then, which is most of the work of a search.
+    let caseless = !query.chars().any(char::is_alphabetic);
+    let needle = if caseless { query.to_owned() } else { query.to_lowercase() };
+    let hit = |text: &str| if caseless { text.contains(&needle) } else { text.to_lowercase().contains(&needle) };
     let texts = ["name", "first_name", "last_name"].into_iter().filter_map(|k| record.get(k).and_then(Value::as_str));
     let values = record
         .get("custom_fields_values")
@@ -323,11 +326,11 @@ fn answers_query(record: &Map<String, Value>, query: &str) -> bool {
         .flatten()
         .filter_map(|v| v.get("value"))
         .filter_map(|v| match v {
-            Value::String(s) => Some(s.clone()),
-            Value::Number(n) => Some(n.to_string()),
+            Value::String(s) => Some(std::borrow::Cow::Borrowed(s.as_str())),
+            Value::Number(n) => Some(std::borrow::Cow::Owned(n.to_string())),
             _ => None,
         });
-    texts.map(str::to_owned).chain(values).any(|t| hit(&t))
+    texts.map(std::borrow::Cow::Borrowed).chain(values).any(|t| hit(&t))
         || record.get("id").and_then(Value::as_u64).is_some_and(|id| query.parse() == Ok(id))
 }
 
