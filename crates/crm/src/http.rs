@@ -21,7 +21,6 @@ use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 
 use crate::bitrix24::B24Error;
-use crate::clock::Clock;
 use crate::router::{self, MAX_BODY, Request, Response};
 use crate::server::Shared;
 
@@ -128,13 +127,7 @@ async fn answer(
         let e = B24Error::invalid_request(format!("the {name} header is not visible ASCII"));
         return reply(Response::error(&e));
     }
-    let mut response = router::handle(shared, &request);
-    let deliveries = std::mem::take(&mut response.deliveries);
-    crate::deliver::spawn_all(deliveries, shared.journal.clone(), shared.clock.now_micros());
-    if response.delay_ms > 0 {
-        tokio::time::sleep(Duration::from_millis(response.delay_ms)).await;
-    }
-    reply(response)
+    reply(router::serve_one(shared, &request).await)
 }
 
 fn reply(response: Response) -> hyper::Response<Full<Bytes>> {

@@ -97,6 +97,18 @@ pub fn too_large(path: &str) -> Response {
     }
 }
 
+/// [`handle`], then what a network transport does with the answer: its
+/// event deliveries started and its injected latency waited out.
+pub(crate) async fn serve_one(shared: &Shared, request: &Request) -> Response {
+    let mut response = handle(shared, request);
+    let deliveries = std::mem::take(&mut response.deliveries);
+    crate::deliver::spawn_all(deliveries, shared.journal.clone(), shared.clock.now_micros());
+    if response.delay_ms > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(response.delay_ms)).await;
+    }
+    response
+}
+
 /// Answers one request.
 pub fn handle(shared: &Shared, request: &Request) -> Response {
     let path = request.path.as_str();

@@ -11,7 +11,6 @@ use warp::http::{HeaderValue, StatusCode};
 
 use crate::admin::{AdjustableClock, Faults, Journal};
 use crate::bitrix24::{B24Error, Portal};
-use crate::clock::Clock;
 use crate::router::{MAX_BODY, Request, Response};
 
 /// What every handler shares.
@@ -166,13 +165,7 @@ pub fn routes(shared: Shared) -> impl Filter<Extract = (warp::reply::Response,),
                         remote,
                         body,
                     };
-                    let mut response = crate::router::handle(&shared, &request);
-                    let deliveries = std::mem::take(&mut response.deliveries);
-                    crate::deliver::spawn_all(deliveries, shared.journal.clone(), shared.clock.now_micros());
-                    if response.delay_ms > 0 {
-                        tokio::time::sleep(std::time::Duration::from_millis(response.delay_ms)).await;
-                    }
-                    to_warp(response)
+                    to_warp(crate::router::serve_one(&shared, &request).await)
                 }
             },
         )
