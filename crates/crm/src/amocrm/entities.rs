@@ -296,42 +296,45 @@ impl Filter {
     }
 }
 
-/// Whether `record` answers the full-text `query`: a phone whose last
-/// 7–10 digits are the query's (for a query of 7 digits or more), or the
-/// query as a case-insensitive substring of the name or any field value.
-fn answers_query(record: &Map<String, Value>, query: &str) -> bool {
-    let query = query.trim();
-    if query.is_empty() {
-        return true;
-    }
-    let digits = search::digits(query);
-    if digits.len() >= 7 {
-        let key = &digits[digits.len().saturating_sub(10)..];
-        if search::phones_of(record).any(|p| search::digits(p).ends_with(key)) {
-            return true;
+/// A full-text `query`, read once: a phone whose last 7–10 digits are the
+/// query's (for a query of 7 digits or more), or the query as a
+/// case-insensitive substring of the name or any field value, or the id.
+struct Query {
+    text: String,
+    /// The last (up to) 10 digits, when the query has 7 or more.
+    phone_key: Option<String>,
+    /// The query has no letters: case does not matter.
+    caseless: bool,
+    lower: String,
+    id: Option<u64>,
+}
+
+impl Query {
+    fn new(query: &str) -> Self {
+        let text = query.trim().to_owned();
+        let digits = search::digits(&text);
+        let phone_key = (digits.len() >= 7).then(|| digits[digits.len().saturating_sub(10)..].to_owned());
+        Query {
+            phone_key,
+            caseless: !text.chars().any(char::is_alphabetic),
+            lower: text.to_lowercase(),
+            id: text.parse().ok(),
+            text,
         }
     }
-    // A needle without letters (a phone, a number) matches whatever the case:
-    // no text needs lower-casing then, which is most of the work of a search.
-    let caseless = !query.chars().any(char::is_alphabetic);
-    let needle = if caseless { query.to_owned() } else { query.to_lowercase() };
-    let hit = |text: &str| if caseless { text.contains(&needle) } else { text.to_lowercase().contains(&needle) };
-    let texts = ["name", "first_name", "last_name"].into_iter().filter_map(|k| record.get(k).and_then(Value::as_str));
-    let values = record
-        .get("custom_fields_values")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(|f| f.get("values").and_then(Value::as_array))
-        .flatten()
-        .filter_map(|v| v.get("value"))
-        .filter_map(|v| match v {
-            Value::String(s) => Some(std::borrow::Cow::Borrowed(s.as_str())),
-            Value::Number(n) => Some(std::borrow::Cow::Owned(n.to_string())),
-            _ => None,
-        });
-    texts.map(std::borrow::Cow::Borrowed).chain(values).any(|t| hit(&t))
-        || record.get("id").and_then(Value::as_u64).is_some_and(|id| query.parse() == Ok(id))
+
+    fn answered_by(&self, record: &Map<String, Value>, key: &search::SearchKey) -> bool {
+        if self.text.is_empty() {
+            return true;
+        }
+        if let Some(phone) = &self.phone_key {
+            if key.phones.iter().any(|p| p.ends_with(phone.as_str())) {
+                return true;
+            }
+        }
+        let hit = if self.caseless { key.text.contains(&self.text) } else { key.lower.contains(&self.lower) };
+        hit || self.id.is_some_and(|id| record.get("id").and_then(Value::as_u64) == Some(id))
+    }
 }
 
 /// `order[id|created_at|updated_at]=asc|desc`.
@@ -353,7 +356,14 @@ fn order_of(req: &Req<'_>) -> Result<Option<(String, bool)>, AmoError> {
 }
 
 fn list(ctx: &mut Ctx<'_>, req: &Req<'_>, kind: Kind) -> Result<AmoAnswer, AmoError> {
-    let ctx: &Ctx<'_> = ctx;
+    // The search keys live in the records; taken out while the records are read.
+    let mut cache = std::mem::take(&mut ctx.records.search);
+    let answer = list_with(ctx, req, kind, cache.keys(kind.name(), kind.of(ctx.records)));
+    ctx.records.search = cache;
+    answer
+}
+
+fn list_with(ctx: &Ctx<'_>, req: &Req<'_>, kind: Kind, keys: &[search::SearchKey]) -> Result<AmoAnswer, AmoError> {
     hal::page_and_limit(req)?;
     let filter = Filter::parse(req, kind)?;
     let order = order_of(req)?;
@@ -364,13 +374,16 @@ fn list(ctx: &mut Ctx<'_>, req: &Req<'_>, kind: Kind) -> Result<AmoAnswer, AmoEr
     };
     let with = with_of(req);
     let only_deleted = kind == Kind::Leads && with.iter().any(|w| w == "only_deleted");
+    let query = Query::new(&query);
     let mut rows: Vec<&Map<String, Value>> = kind
         .of(ctx.records)
         .iter()
-        .filter(|r| r.get("is_unsorted").and_then(Value::as_bool) != Some(true))
-        .filter(|r| (r.get("is_deleted").and_then(Value::as_bool) == Some(true)) == only_deleted)
-        .filter(|r| filter.admits(r))
-        .filter(|r| answers_query(r, &query))
+        .zip(keys)
+        .filter(|(r, _)| r.get("is_unsorted").and_then(Value::as_bool) != Some(true))
+        .filter(|(r, _)| (r.get("is_deleted").and_then(Value::as_bool) == Some(true)) == only_deleted)
+        .filter(|(r, _)| filter.admits(r))
+        .filter(|(r, key)| query.answered_by(r, key))
+        .map(|(r, _)| r)
         .collect();
     if let Some((field, descending)) = order {
         rows.sort_by_key(|r| r.get(&field).and_then(Value::as_u64).unwrap_or(0));
@@ -1109,6 +1122,8 @@ mod tests {
             {"field_code": "EMAIL", "values": [{"value": "Info@Romashka.by"}]},
         ]});
         let record = record.as_object().unwrap();
+        let answers_query =
+            |record: &Map<String, Value>, q: &str| Query::new(q).answered_by(record, &search::SearchKey::of(record));
         for hit in ["375291234567", "291234567", "1234567", "+375 29 123 45 67", "ромашка", "info@romashka", "101"]
         {
             assert!(answers_query(record, hit), "{hit}");

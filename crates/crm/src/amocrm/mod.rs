@@ -128,6 +128,9 @@ pub struct Records {
     /// Events, oldest first.
     #[serde(default)]
     pub events: Vec<Map<String, Value>>,
+    /// What full-text searches read of each record, cached between writes.
+    #[serde(skip)]
+    pub(crate) search: search::SearchCache,
 }
 
 /// A fake amoCRM account seeded from a world.
@@ -260,6 +263,10 @@ impl Account {
             let mut records = self.records.lock().unwrap_or_else(|e| e.into_inner());
             let mut ctx = Ctx { account: self, records: &mut records, now_micros, path };
             let answer = (route.handler)(&mut ctx, &request)?;
+            if method != "GET" {
+                // A write may have changed what a search reads.
+                records.search.clear();
+            }
             if let Some(file) = self.options.state_file.as_deref().filter(|_| method != "GET") {
                 crate::state::save(file, &*records).map_err(|e| {
                     AmoError::new(500, "ErrInternalServer", format!("the state file could not be written: {e}"))
@@ -324,6 +331,7 @@ fn seeded_records(world: &World, base: &str) -> Records {
         notes: Vec::new(),
         unsorted: Vec::new(),
         events: Vec::new(),
+        search: search::SearchCache::default(),
     }
 }
 
