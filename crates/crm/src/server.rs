@@ -38,13 +38,26 @@ pub struct Shared {
 
 impl Shared {
     /// The state of a server for `portal` on `clock`, reached at `base_url`.
-    pub fn new(mut portal: Portal, clock: Arc<AdjustableClock>, base_url: impl Into<String>) -> Self {
+    pub fn new(portal: Portal, clock: Arc<AdjustableClock>, base_url: impl Into<String>) -> Self {
+        match Shared::open(portal, clock, base_url, crate::amocrm::AccountOptions::default()) {
+            Ok(shared) => shared,
+            // The default options name no state file: there is nothing to read.
+            Err(_) => unreachable!("no amoCRM state file to read"),
+        }
+    }
+
+    /// [`Shared::new`] with the amoCRM account behaving as `amocrm` says;
+    /// fails when its state file exists but cannot be read.
+    pub fn open(
+        mut portal: Portal,
+        clock: Arc<AdjustableClock>,
+        base_url: impl Into<String>,
+        amocrm: crate::amocrm::AccountOptions,
+    ) -> std::io::Result<Self> {
         let base_url = base_url.into();
         portal.set_public_url(&base_url);
-        let mut amocrm = crate::amocrm::Account::new(portal.world().clone(), crate::amocrm::AccountOptions::default());
-        // No state file in the default options: nothing to read, nothing to fail.
-        let _ = amocrm.open_at(&base_url);
-        Shared {
+        let amocrm = crate::amocrm::Account::open(portal.world().clone(), amocrm, &base_url)?;
+        Ok(Shared {
             bitrix24: Arc::new(portal),
             amocrm: Arc::new(amocrm),
             clock,
@@ -54,7 +67,7 @@ impl Shared {
             admin_token: None,
             crms: Crms::Both,
             tls_ca_file: None,
-        }
+        })
     }
 
     /// The amoCRM account behaves as `options` say (default: the vendor's 7
@@ -74,9 +87,7 @@ impl Shared {
     /// [`Shared::with_amocrm_options`], failing when `options.state_file`
     /// exists but cannot be read.
     pub fn try_with_amocrm_options(mut self, options: crate::amocrm::AccountOptions) -> std::io::Result<Self> {
-        let mut account = crate::amocrm::Account::new(self.bitrix24.world().clone(), options);
-        account.open_at(&self.base_url)?;
-        self.amocrm = Arc::new(account);
+        self.amocrm = Arc::new(crate::amocrm::Account::open(self.bitrix24.world().clone(), options, &self.base_url)?);
         Ok(self)
     }
 
@@ -305,7 +316,7 @@ pub async fn spawn_with(
         None => None,
     };
     let base_url = if tls.is_some() { crate::tls::base_url(addr) } else { format!("http://{addr}") };
-    let mut shared = Shared::new(portal, clock, base_url).try_with_amocrm_options(amocrm)?;
+    let mut shared = Shared::open(portal, clock, base_url, amocrm)?;
     shared.tls_ca_file = tls.map(|tls| Arc::new(tls.ca_file));
     shared.admin_token = admin_token.map(Into::into);
     shared.crms = crms;

@@ -152,19 +152,33 @@ struct Limiter {
 }
 
 impl Account {
-    /// The account of `world` with `options`.
+    /// The account of `world` with `options`, served at `http://127.0.0.1`
+    /// from its seeded records (`options.state_file` is not read: see [`Account::open`]).
     pub fn new(world: World, options: AccountOptions) -> Self {
-        let long_lived_token = crate::bitrix24::token(world.seed, 0xA30C, 48);
-        let seed = world.seed;
         let records = seeded_records(&world, "http://127.0.0.1");
+        Account::with_records(world, options, "http://127.0.0.1", records)
+    }
+
+    /// The account of `world` with `options`, served at `url` (hrefs in
+    /// `_links` name it), with the records of `options.state_file` when that
+    /// file exists (an account saved by an earlier run), else the seeded ones.
+    pub fn open(world: World, options: AccountOptions, url: &str) -> std::io::Result<Self> {
+        let records = match &options.state_file {
+            Some(path) if path.exists() => crate::state::load::<Records>(path)?,
+            _ => seeded_records(&world, url),
+        };
+        Ok(Account::with_records(world, options, url, records))
+    }
+
+    fn with_records(world: World, options: AccountOptions, url: &str, records: Records) -> Self {
         Account {
+            long_lived_token: crate::bitrix24::token(world.seed, 0xA30C, 48),
+            oauth: oauth::OAuth::new(world.seed),
             world,
-            long_lived_token,
             options,
             records: Mutex::new(records),
-            public_url: "http://127.0.0.1".into(),
+            public_url: url.to_owned(),
             limiter: Mutex::default(),
-            oauth: oauth::OAuth::new(seed),
         }
     }
 
@@ -192,19 +206,6 @@ impl Account {
     /// `http://127.0.0.1:PORT`: the base of every `_links` href.
     pub fn public_url(&self) -> &str {
         &self.public_url
-    }
-
-    /// Serves the account at `url` (hrefs in `_links` name it), with the
-    /// records of `options.state_file` when that file exists (an account
-    /// saved by an earlier run), else the seeded ones.
-    pub(crate) fn open_at(&mut self, url: &str) -> std::io::Result<()> {
-        url.clone_into(&mut self.public_url);
-        let records = match &self.options.state_file {
-            Some(path) if path.exists() => crate::state::load::<Records>(path)?,
-            _ => seeded_records(&self.world, url),
-        };
-        *self.records.lock().unwrap_or_else(|e| e.into_inner()) = records;
-        Ok(())
     }
 
     /// Back to the seeded state.
