@@ -6,8 +6,8 @@
 
 use serde_json::{Map, Value, json};
 
-use super::events::{plural, singular};
-use super::search::holds_phone;
+use super::events::plural;
+use super::table::{Row, Table};
 use super::{AmoAnswer, AmoError, Ctx, NoEntity, PROBLEM_JSON, Records, Req, hal, notes};
 
 /// amoCRM's "Успешно реализовано" and "Закрыто и не реализовано".
@@ -173,44 +173,32 @@ fn check_call(call: &Map<String, Value>, p: &mut Problems) {
     }
 }
 
-fn flag(record: &Map<String, Value>, key: &str) -> bool {
-    record.get(key).and_then(Value::as_bool).unwrap_or(false)
-}
-
-fn id_of(record: &Map<String, Value>) -> u64 {
-    record.get("id").and_then(Value::as_u64).unwrap_or(0)
-}
-
-/// Whether `lead` is open (not 142/143) and links `entity` (`contacts` or
-/// `companies`) `id`.
-fn active_lead_of(lead: &Map<String, Value>, entity: &str, id: u64) -> bool {
-    let status = lead.get("status_id").and_then(Value::as_u64).unwrap_or(0);
-    let linked = lead
-        .get("_embedded")
-        .and_then(|e| e.get(entity))
-        .and_then(Value::as_array)
-        .is_some_and(|links| links.iter().any(|l| l.get("id").and_then(Value::as_u64) == Some(id)));
-    linked && status != WON && status != LOST && !flag(lead, "is_deleted")
-}
-
 /// Where a call from `phone` goes: `(singular entity type, id)`. The first
 /// contact holding the number (else the first company), not deleted and
 /// not hidden in an unsorted lead; then the vendor's rule: exactly one
-/// active lead (and no customers: the fake has none) → that lead;
-/// otherwise the contact/company itself. `None`: nobody has the number.
+/// active (not won or lost, not deleted) lead linking it, and no customers
+/// (the fake has none) → that lead; otherwise the contact/company itself.
+/// `None`: nobody has the number.
 pub(super) fn attach_target(records: &Records, phone: &str) -> Option<(&'static str, u64)> {
-    let visible = |r: &&Map<String, Value>| !flag(r, "is_deleted") && !flag(r, "is_unsorted") && holds_phone(r, phone);
-    let (entity, id) = records
-        .contacts
-        .iter()
-        .filter(visible)
-        .map(|c| ("contacts", id_of(c)))
-        .chain(records.companies.iter().filter(visible).map(|c| ("companies", id_of(c))))
-        .next()?;
-    let mut active = records.leads.iter().filter(|l| active_lead_of(l, entity, id));
+    let holder = |table: &Table| {
+        let index = table.index();
+        index
+            .holding_phone(phone)
+            .iter()
+            .map(|&at| &index.rows[at])
+            .find(|r| !r.is_deleted && !r.is_unsorted)
+            .map(|r| r.id)
+    };
+    let (entity, id) = holder(&records.contacts)
+        .map(|id| ("contact", id))
+        .or_else(|| holder(&records.companies).map(|id| ("company", id)))?;
+    let links: fn(&Row) -> &Vec<u64> = if entity == "contact" { |r| &r.contacts } else { |r| &r.companies };
+    let mut active = records.leads.index().rows.iter().filter(|lead| {
+        links(lead).contains(&id) && lead.status_id != WON && lead.status_id != LOST && !lead.is_deleted
+    });
     match (active.next(), active.next()) {
-        (Some(lead), None) => Some(("lead", id_of(lead))),
-        _ => Some((singular(entity), id)),
+        (Some(lead), None) => Some(("lead", lead.id)),
+        _ => Some((entity, id)),
     }
 }
 
@@ -314,8 +302,8 @@ mod tests {
         assert_eq!(attach_target(&records, "+79160000003"), Some(("contact", 3)), "two active leads");
         assert_eq!(attach_target(&records, "84950000009"), Some(("company", 9)));
         assert_eq!(attach_target(&records, "+79160000004"), None);
-        records.contacts[0].insert("is_unsorted".into(), json!(true));
-        records.contacts[1].insert("is_deleted".into(), json!(true));
+        records.contacts.by_id_mut(1).map(|c| c.insert("is_unsorted".into(), json!(true)));
+        records.contacts.by_id_mut(2).map(|c| c.insert("is_deleted".into(), json!(true)));
         assert_eq!(attach_target(&records, "89160000001"), None, "hidden in an unsorted lead");
         assert_eq!(attach_target(&records, "89160000002"), None, "deleted");
     }

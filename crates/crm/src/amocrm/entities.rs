@@ -10,6 +10,7 @@
 
 use serde_json::{Map, Value, json};
 
+use super::table::{Row, Table};
 use super::{AmoAnswer, AmoError, Ctx, Records, Req, hal, search};
 
 /// Which records a route serves.
@@ -30,7 +31,7 @@ impl Kind {
         }
     }
 
-    pub(super) fn of(self, records: &Records) -> &Vec<Map<String, Value>> {
+    pub(super) fn of(self, records: &Records) -> &Table {
         match self {
             Kind::Contacts => &records.contacts,
             Kind::Companies => &records.companies,
@@ -38,7 +39,7 @@ impl Kind {
         }
     }
 
-    fn of_mut(self, records: &mut Records) -> &mut Vec<Map<String, Value>> {
+    fn of_mut(self, records: &mut Records) -> &mut Table {
         match self {
             Kind::Contacts => &mut records.contacts,
             Kind::Companies => &mut records.companies,
@@ -114,17 +115,6 @@ fn with_of(req: &Req<'_>) -> Vec<String> {
 
 // ---------------------------------------------------------------- reading --
 
-/// Ids linked from `record`'s `_embedded.{key}`.
-fn linked(record: &Map<String, Value>, key: &str) -> impl Iterator<Item = u64> {
-    record
-        .get("_embedded")
-        .and_then(|e| e.get(key))
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(|r| r.get("id").and_then(Value::as_u64))
-}
-
 /// What a client sees of `record`: the stored object plus the `with=`
 /// expansions (a lead's contacts only with `with=contacts`).
 fn view(ctx: &Ctx<'_>, kind: Kind, record: &Map<String, Value>, with: &[String]) -> Value {
@@ -136,13 +126,14 @@ fn view(ctx: &Ctx<'_>, kind: Kind, record: &Map<String, Value>, with: &[String])
         _ => Map::new(),
     };
     let refs = |kind: Kind, ids: Vec<u64>| Value::Array(ids.into_iter().map(|i| reference(ctx, kind, i)).collect());
-    let leads_linking = |key: &str| -> Vec<u64> {
-        ctx.records.leads.iter().filter(|l| linked(l, key).any(|x| x == id)).map(id_of).collect()
+    // Links are stored on the lead (and on the contact, to its company).
+    let linking = |kind: Kind, links: fn(&Row) -> &Vec<u64>| -> Vec<u64> {
+        kind.of(ctx.records).index().rows.iter().filter(|r| links(r).contains(&id)).map(|r| r.id).collect()
     };
     match kind {
         Kind::Contacts => {
             if wants("leads") {
-                embedded.insert("leads".into(), refs(Kind::Leads, leads_linking("contacts")));
+                embedded.insert("leads".into(), refs(Kind::Leads, linking(Kind::Leads, |r| &r.contacts)));
             }
             if wants("customers") {
                 embedded.insert("customers".into(), json!([]));
@@ -150,17 +141,10 @@ fn view(ctx: &Ctx<'_>, kind: Kind, record: &Map<String, Value>, with: &[String])
         }
         Kind::Companies => {
             if wants("leads") {
-                embedded.insert("leads".into(), refs(Kind::Leads, leads_linking("companies")));
+                embedded.insert("leads".into(), refs(Kind::Leads, linking(Kind::Leads, |r| &r.companies)));
             }
             if wants("contacts") {
-                let contacts = ctx
-                    .records
-                    .contacts
-                    .iter()
-                    .filter(|c| linked(c, "companies").any(|x| x == id))
-                    .map(id_of)
-                    .collect();
-                embedded.insert("contacts".into(), refs(Kind::Contacts, contacts));
+                embedded.insert("contacts".into(), refs(Kind::Contacts, linking(Kind::Contacts, |r| &r.companies)));
             }
             if wants("customers") {
                 embedded.insert("customers".into(), json!([]));
@@ -276,22 +260,20 @@ impl Filter {
         Ok(filter)
     }
 
-    fn admits(&self, record: &Map<String, Value>) -> bool {
-        let int = |key: &str| record.get(key).and_then(Value::as_u64).unwrap_or(0);
+    fn admits(&self, row: &Row) -> bool {
         let within =
-            |bounds: &Option<(u64, u64)>, key: &str| bounds.is_none_or(|(from, to)| (from..=to).contains(&int(key)));
-        let listed = |list: &Option<Vec<u64>>, key: &str| list.as_ref().is_none_or(|l| l.contains(&int(key)));
-        let name = || record.get("name").and_then(Value::as_str).unwrap_or_default().trim().to_lowercase();
-        listed(&self.ids, "id")
-            && self.names.as_ref().is_none_or(|names| names.contains(&name()))
-            && within(&self.created, "created_at")
-            && within(&self.updated, "updated_at")
-            && listed(&self.responsible, "responsible_user_id")
-            && listed(&self.pipelines, "pipeline_id")
+            |bounds: &Option<(u64, u64)>, value: u64| bounds.is_none_or(|(from, to)| (from..=to).contains(&value));
+        let listed = |list: &Option<Vec<u64>>, value: u64| list.as_ref().is_none_or(|l| l.contains(&value));
+        listed(&self.ids, row.id)
+            && self.names.as_ref().is_none_or(|names| names.contains(&row.name_key))
+            && within(&self.created, row.created_at)
+            && within(&self.updated, row.updated_at)
+            && listed(&self.responsible, row.responsible_user_id)
+            && listed(&self.pipelines, row.pipeline_id)
             && self.statuses.as_ref().is_none_or(|pairs| {
                 pairs
                     .iter()
-                    .any(|(p, s)| p.is_none_or(|p| p == int("pipeline_id")) && s.is_none_or(|s| s == int("status_id")))
+                    .any(|(p, s)| p.is_none_or(|p| p == row.pipeline_id) && s.is_none_or(|s| s == row.status_id))
             })
     }
 }
@@ -302,10 +284,9 @@ impl Filter {
 struct Query {
     text: String,
     /// The last (up to) 10 digits, when the query has 7 or more.
-    phone_key: Option<String>,
+    phone_suffix: Option<String>,
     /// The query has no letters: case does not matter.
     caseless: bool,
-    lower: String,
     id: Option<u64>,
 }
 
@@ -313,27 +294,25 @@ impl Query {
     fn new(query: &str) -> Self {
         let text = query.trim().to_owned();
         let digits = search::digits(&text);
-        let phone_key = (digits.len() >= 7).then(|| digits[digits.len().saturating_sub(10)..].to_owned());
-        Query {
-            phone_key,
-            caseless: !text.chars().any(char::is_alphabetic),
-            lower: text.to_lowercase(),
-            id: text.parse().ok(),
-            text,
-        }
+        let phone_suffix = (digits.len() >= 7).then(|| digits[digits.len().saturating_sub(10)..].to_owned());
+        Query { phone_suffix, caseless: !text.chars().any(char::is_alphabetic), id: text.parse().ok(), text }
     }
 
-    fn answered_by(&self, record: &Map<String, Value>, key: &search::SearchKey) -> bool {
+    /// Whether each record of `table` answers the query (all do an empty one).
+    fn answers(&self, table: &Table) -> Vec<bool> {
+        let index = table.index();
         if self.text.is_empty() {
-            return true;
+            return vec![true; index.rows.len()];
         }
-        if let Some(phone) = &self.phone_key {
-            if key.phones.iter().any(|p| p.ends_with(phone.as_str())) {
-                return true;
-            }
+        let mut hits = vec![false; index.rows.len()];
+        if let Some(suffix) = &self.phone_suffix {
+            index.phone_suffix(suffix, &mut hits);
         }
-        let hit = if self.caseless { key.text.contains(&self.text) } else { key.lower.contains(&self.lower) };
-        hit || self.id.is_some_and(|id| record.get("id").and_then(Value::as_u64) == Some(id))
+        index.text_containing(&self.text, self.caseless, &mut hits);
+        if let Some(at) = self.id.and_then(|id| table.position(id)) {
+            hits[at] = true;
+        }
+        hits
     }
 }
 
@@ -356,50 +335,45 @@ fn order_of(req: &Req<'_>) -> Result<Option<(String, bool)>, AmoError> {
 }
 
 fn list(ctx: &mut Ctx<'_>, req: &Req<'_>, kind: Kind) -> Result<AmoAnswer, AmoError> {
-    // The search keys live in the records; taken out while the records are read.
-    let mut cache = std::mem::take(&mut ctx.records.search);
-    let answer = list_with(ctx, req, kind, cache.keys(kind.name(), kind.of(ctx.records)));
-    ctx.records.search = cache;
-    answer
-}
-
-fn list_with(ctx: &Ctx<'_>, req: &Req<'_>, kind: Kind, keys: &[search::SearchKey]) -> Result<AmoAnswer, AmoError> {
-    hal::page_and_limit(req)?;
+    let ctx: &Ctx<'_> = ctx;
+    let (page, limit) = hal::page_and_limit(req)?;
     let filter = Filter::parse(req, kind)?;
     let order = order_of(req)?;
     let query = match req.query.get("query") {
-        None => String::new(),
-        Some(Value::String(q)) => q.clone(),
+        None => Query::new(""),
+        Some(Value::String(q)) => Query::new(q),
         Some(_) => return Err(bad_query("InvalidType", "query", "This value should be of type string.")),
     };
     let with = with_of(req);
     let only_deleted = kind == Kind::Leads && with.iter().any(|w| w == "only_deleted");
-    let query = Query::new(&query);
-    let mut rows: Vec<&Map<String, Value>> = kind
-        .of(ctx.records)
-        .iter()
-        .zip(keys)
-        .filter(|(r, _)| r.get("is_unsorted").and_then(Value::as_bool) != Some(true))
-        .filter(|(r, _)| (r.get("is_deleted").and_then(Value::as_bool) == Some(true)) == only_deleted)
-        .filter(|(r, _)| filter.admits(r))
-        .filter(|(r, key)| query.answered_by(r, key))
-        .map(|(r, _)| r)
+    let table = kind.of(ctx.records);
+    let index = table.index();
+    let answers = query.answers(table);
+    let mut rows: Vec<usize> = (0..index.rows.len())
+        .filter(|&at| answers[at])
+        .filter(|&at| {
+            let row = &index.rows[at];
+            !row.is_unsorted && row.is_deleted == only_deleted && filter.admits(row)
+        })
         .collect();
     if let Some((field, descending)) = order {
-        rows.sort_by_key(|r| r.get(&field).and_then(Value::as_u64).unwrap_or(0));
+        rows.sort_by_key(|&at| index.rows[at].order_key(&field));
         if descending {
             rows.reverse();
         }
     }
-    let items = rows.into_iter().map(|r| view(ctx, kind, r, &with)).collect();
-    hal::list(ctx, req, kind.name(), items, Map::new())
+    // Only the records on the page are rendered.
+    let total = rows.len();
+    let on_page = rows.into_iter().skip((page - 1).saturating_mul(limit)).take(limit);
+    let items = on_page.map(|at| view(ctx, kind, &table[at], &with)).collect();
+    hal::page(ctx, req, kind.name(), (page, limit), total, items, Map::new())
 }
 
 fn get(ctx: &mut Ctx<'_>, req: &Req<'_>, kind: Kind) -> Result<AmoAnswer, AmoError> {
     let ctx: &Ctx<'_> = ctx;
     let id: u64 = req.ids.first().and_then(|i| i.parse().ok()).unwrap_or(0);
     let with = with_of(req);
-    match kind.of(ctx.records).iter().find(|r| id_of(r) == id) {
+    match kind.of(ctx.records).by_id(id) {
         Some(record) => Ok(AmoAnswer::ok(view(ctx, kind, record, &with))),
         None => Ok(AmoAnswer::no_content()),
     }
@@ -974,7 +948,7 @@ pub(super) fn create_as(ctx: &mut Ctx<'_>, kind: Kind, draft: &Draft, id: u64) {
     let event_kind = format!("{entity}_added");
     let mut event = super::events::NewEvent::new(&event_kind, entity, id, ctx.now());
     event.created_by = created_by;
-    super::events::record_event(ctx.records, ctx.account, event);
+    super::events::record_event(ctx.records, event);
 }
 
 fn add(ctx: &mut Ctx<'_>, req: &Req<'_>, kind: Kind) -> Result<AmoAnswer, AmoError> {
@@ -1026,7 +1000,7 @@ fn check_updates(ctx: &Ctx<'_>, kind: Kind, items: &[Value], fixed_id: Option<u6
             draft.id = Some(id);
         }
         if let Some(id) = draft.id {
-            if !kind.of(ctx.records).iter().any(|r| id_of(r) == id) {
+            if kind.of(ctx.records).position(id).is_none() {
                 checker.fail("NotSupportedChoice", "id", NOT_A_CHOICE);
             }
         }
@@ -1042,11 +1016,12 @@ fn check_updates(ctx: &Ctx<'_>, kind: Kind, items: &[Value], fixed_id: Option<u6
 /// Applies a checked update; `{id, updated_at, _links}` (and `request_id` when sent).
 fn apply_update(ctx: &mut Ctx<'_>, kind: Kind, draft: &Draft) -> Value {
     let id = draft.id.unwrap_or(0);
-    let Some(at) = kind.of(ctx.records).iter().position(|r| id_of(r) == id) else { return Value::Null };
-    let mut record = kind.of_mut(ctx.records)[at].clone();
+    let Some(mut record) = kind.of(ctx.records).by_id(id).cloned() else { return Value::Null };
     apply(ctx, kind, &mut record, draft, false);
     let updated_at = record.get("updated_at").cloned().unwrap_or(Value::Null);
-    kind.of_mut(ctx.records)[at] = record;
+    if let Some(stored) = kind.of_mut(ctx.records).by_id_mut(id) {
+        *stored = record;
+    }
     let mut answer = Map::new();
     answer.insert("id".into(), json!(id));
     answer.insert("updated_at".into(), updated_at);
@@ -1105,7 +1080,7 @@ mod tests {
         assert_eq!(account.handle("GET", "/contacts", query, Some(&token), b"", T0).status, 200);
         {
             let mut records = account.records.lock().unwrap();
-            let record = records.contacts.iter_mut().find(|c| id_of(c) == contact.amo_id).unwrap();
+            let record = records.contacts.by_id_mut(contact.amo_id).unwrap();
             record.insert("is_unsorted".into(), json!(true));
         }
         assert_eq!(account.handle("GET", "/contacts", query, Some(&token), b"", T0).status, 204);
@@ -1117,19 +1092,19 @@ mod tests {
 
     #[test]
     fn a_query_of_seven_to_ten_digits_is_a_phone_suffix_shorter_ones_are_text() {
-        let record = json!({"name": "ООО «Ромашка»", "custom_fields_values": [
+        let record = json!({"id": 77, "name": "ООО «Ромашка»", "custom_fields_values": [
             {"field_code": "PHONE", "values": [{"value": "+375 (29) 123-45-67"}, {"value": "101"}]},
             {"field_code": "EMAIL", "values": [{"value": "Info@Romashka.by"}]},
         ]});
-        let record = record.as_object().unwrap();
-        let answers_query =
-            |record: &Map<String, Value>, q: &str| Query::new(q).answered_by(record, &search::SearchKey::of(record));
-        for hit in ["375291234567", "291234567", "1234567", "+375 29 123 45 67", "ромашка", "info@romashka", "101"]
-        {
-            assert!(answers_query(record, hit), "{hit}");
+        let table: Table = [record.as_object().cloned().unwrap()].into_iter().collect();
+        let answers_query = |q: &str| Query::new(q).answers(&table) == [true];
+        let hits =
+            ["375291234567", "291234567", "1234567", "+375 29 123 45 67", "ромашка", "info@romashka", "101", "77"];
+        for hit in hits {
+            assert!(answers_query(hit), "{hit}");
         }
-        for miss in ["234567", "1234568", "лютик", "102"] {
-            assert!(!answers_query(record, miss), "{miss}");
+        for miss in ["234567", "1234568", "лютик", "102", "78"] {
+            assert!(!answers_query(miss), "{miss}");
         }
     }
 }

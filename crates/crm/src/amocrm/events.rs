@@ -5,9 +5,10 @@
 //! unsorted lead), and `GET /api/v4/events` with its filters. Event ids are
 //! strings, as the vendor's are.
 
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use super::{Account, AmoAnswer, AmoError, Ctx, Records, Req, hal};
+use super::{AmoAnswer, AmoError, Ctx, Records, Req, hal};
 
 /// An event to record.
 #[derive(Debug, Clone)]
@@ -64,30 +65,77 @@ pub(crate) fn singular(entity: &str) -> &'static str {
     }
 }
 
+/// A recorded event, as typed fields (every call adds one, so they are kept
+/// small); [`StoredEvent::render`] gives the object `GET` returns.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StoredEvent {
+    /// The event's id (a string, as the vendor's are).
+    pub id: String,
+    /// `incoming_call`, `lead_added`, …
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The entity's id.
+    pub entity_id: u64,
+    /// Singular: `lead`, `contact`, `company`, `customer`.
+    pub entity_type: String,
+    /// The user who did it (0: the robot / the API).
+    pub created_by: u64,
+    /// Unix seconds.
+    pub created_at: i64,
+    /// `value_after`.
+    pub value_after: Value,
+    /// `value_before`.
+    pub value_before: Value,
+}
+
+impl StoredEvent {
+    /// The event as `GET` returns it.
+    fn render(&self, ctx: &Ctx<'_>) -> Value {
+        let entity_path = format!("{}/{}", plural(&self.entity_type), self.entity_id);
+        json!({
+            "id": self.id,
+            "type": self.kind,
+            "entity_id": self.entity_id,
+            "entity_type": self.entity_type,
+            "created_by": self.created_by,
+            "created_at": self.created_at,
+            "value_after": self.value_after,
+            "value_before": self.value_before,
+            "account_id": ctx.account.world().amo.account_id,
+            "_links": { "self": { "href": ctx.href(&format!("events/{}", self.id)) } },
+            "_embedded": { "entity": { "id": self.entity_id, "_links": { "self": { "href": ctx.href(&entity_path) } } } },
+        })
+    }
+
+    /// The value of a filtered field, as the query string spells it.
+    fn field(&self, key: &str) -> String {
+        match key {
+            "type" => self.kind.clone(),
+            "entity_type" => self.entity_type.clone(),
+            "entity_id" => self.entity_id.to_string(),
+            "id" => self.id.clone(),
+            "created_by" => self.created_by.to_string(),
+            _ => String::new(),
+        }
+    }
+}
+
 /// Records `event` on the account; returns its id (a string). The add
 /// routes of contacts, companies and leads call it with `lead_added` /
 /// `contact_added` / `company_added`.
-pub(crate) fn record_event(records: &mut Records, account: &Account, event: NewEvent<'_>) -> String {
+pub(crate) fn record_event(records: &mut Records, event: NewEvent<'_>) -> String {
     records.next_id += 1;
     let id = records.next_id.to_string();
-    let base = format!("{}/api/v4", account.public_url());
-    let entity_path = format!("{base}/{}/{}", plural(event.entity_type), event.entity_id);
-    let object = json!({
-        "id": id,
-        "type": event.kind,
-        "entity_id": event.entity_id,
-        "entity_type": singular(event.entity_type),
-        "created_by": event.created_by,
-        "created_at": event.created_at,
-        "value_after": event.value_after,
-        "value_before": event.value_before,
-        "account_id": account.world().amo.account_id,
-        "_links": { "self": { "href": format!("{base}/events/{id}") } },
-        "_embedded": { "entity": { "id": event.entity_id, "_links": { "self": { "href": entity_path } } } },
+    records.events.push(StoredEvent {
+        id: id.clone(),
+        kind: event.kind.to_owned(),
+        entity_id: event.entity_id,
+        entity_type: singular(event.entity_type).to_owned(),
+        created_by: event.created_by,
+        created_at: event.created_at,
+        value_after: event.value_after,
+        value_before: event.value_before,
     });
-    if let Value::Object(object) = object {
-        records.events.push(object);
-    }
     id
 }
 
@@ -138,14 +186,8 @@ fn created_at_range(req: &Req<'_>) -> Result<Option<(i64, i64)>, AmoError> {
     }))
 }
 
-fn matches(event: &Map<String, Value>, key: &str, wanted: Option<&Vec<String>>) -> bool {
-    let Some(wanted) = wanted else { return true };
-    let have = match event.get(key) {
-        Some(Value::String(s)) => s.clone(),
-        Some(other) => other.to_string(),
-        None => String::new(),
-    };
-    wanted.contains(&have)
+fn matches(event: &StoredEvent, key: &str, wanted: Option<&Vec<String>>) -> bool {
+    wanted.is_none_or(|wanted| wanted.contains(&event.field(key)))
 }
 
 /// `GET /api/v4/events`: newest first; `filter[type]`, `filter[entity]`
@@ -163,7 +205,7 @@ pub(super) fn list(ctx: &mut Ctx<'_>, req: &Req<'_>) -> Result<AmoAnswer, AmoErr
     let ids = filter_values(req, "id");
     let created_by = filter_values(req, "created_by");
     let range = created_at_range(req)?;
-    let mut events: Vec<&Map<String, Value>> = ctx
+    let mut events: Vec<&StoredEvent> = ctx
         .records
         .events
         .iter()
@@ -173,23 +215,20 @@ pub(super) fn list(ctx: &mut Ctx<'_>, req: &Req<'_>) -> Result<AmoAnswer, AmoErr
         .filter(|e| matches(e, "entity_id", entity_ids.as_ref()))
         .filter(|e| matches(e, "id", ids.as_ref()))
         .filter(|e| matches(e, "created_by", created_by.as_ref()))
-        .filter(|e| {
-            range.is_none_or(|(from, to)| {
-                e.get("created_at").and_then(Value::as_i64).is_some_and(|at| from <= at && at <= to)
-            })
-        })
+        .filter(|e| range.is_none_or(|(from, to)| from <= e.created_at && e.created_at <= to))
         .collect();
     // Newest first (a stable sort: the later recorded first among equals).
-    events.sort_by_key(|e| std::cmp::Reverse(e.get("created_at").and_then(Value::as_i64)));
-    let events: Vec<Value> = events.into_iter().map(|e| Value::Object(e.clone())).collect();
-    hal::list(ctx, req, "events", events, Map::new())
+    events.sort_by_key(|e| std::cmp::Reverse(e.created_at));
+    let (page, limit) = hal::page_and_limit(req)?;
+    let rows = events.iter().skip((page - 1).saturating_mul(limit)).take(limit).map(|e| e.render(ctx)).collect();
+    hal::page(ctx, req, "events", (page, limit), events.len(), rows, Map::new())
 }
 
 /// `GET /api/v4/events/{id}`: the event, or 204.
 pub(super) fn get(ctx: &mut Ctx<'_>, req: &Req<'_>) -> Result<AmoAnswer, AmoError> {
     let id = req.ids.first().copied().unwrap_or_default();
-    match ctx.records.events.iter().find(|e| e.get("id").and_then(Value::as_str) == Some(id)) {
-        Some(event) => Ok(AmoAnswer::ok(Value::Object(event.clone()))),
+    match ctx.records.events.iter().find(|e| e.id == id) {
+        Some(event) => Ok(AmoAnswer::ok(event.render(ctx))),
         None => Ok(AmoAnswer::no_content()),
     }
 }

@@ -42,11 +42,25 @@ pub(crate) fn list(
 ) -> Result<AmoAnswer, AmoError> {
     let (page, limit) = page_and_limit(req)?;
     let total = items.len();
-    let start = (page - 1).saturating_mul(limit);
-    let rows: Vec<Value> = items.into_iter().skip(start).take(limit).collect();
+    let rows = items.into_iter().skip((page - 1).saturating_mul(limit)).take(limit).collect();
+    self::page(ctx, req, name, (page, limit), total, rows, extra)
+}
+
+/// Page `page` of `limit` (`rows`, already cut) out of `total` items, with
+/// its `_links`; 204 when there are no rows.
+pub(crate) fn page(
+    ctx: &Ctx<'_>,
+    req: &Req<'_>,
+    name: &str,
+    (page, limit): (usize, usize),
+    total: usize,
+    rows: Vec<Value>,
+    extra: Map<String, Value>,
+) -> Result<AmoAnswer, AmoError> {
     if rows.is_empty() {
         return Ok(AmoAnswer::no_content());
     }
+    let start = (page - 1).saturating_mul(limit);
     let href = |page: usize| {
         let mut query: Vec<(String, String)> = form_urlencoded::parse(req.raw_query.as_bytes())
             .filter(|(k, _)| k != "page" && k != "limit")

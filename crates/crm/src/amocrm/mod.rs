@@ -17,6 +17,7 @@ mod notes;
 pub mod oauth;
 mod pipelines;
 pub(crate) mod search;
+mod table;
 mod unsorted;
 mod users;
 
@@ -27,7 +28,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 pub use error::AmoError;
+pub use events::StoredEvent;
 pub use notes::StoredNote;
+pub use table::{Record, Table};
 pub use unsorted::StoredUnsorted;
 
 /// `application/hal+json`: every success.
@@ -112,11 +115,11 @@ pub struct Records {
     /// `GET /api/v4/users` items.
     pub users: Vec<Map<String, Value>>,
     /// Contacts (the world's contacts and Bitrix24-only leads shown as contacts, then added ones).
-    pub contacts: Vec<Map<String, Value>>,
+    pub contacts: Table,
     /// Companies.
-    pub companies: Vec<Map<String, Value>>,
+    pub companies: Table,
     /// Leads ("сделки").
-    pub leads: Vec<Map<String, Value>>,
+    pub leads: Table,
     /// The next id for anything created.
     pub next_id: u64,
     /// Notes on contacts, leads and companies (calls among them).
@@ -127,10 +130,7 @@ pub struct Records {
     pub unsorted: Vec<StoredUnsorted>,
     /// Events, oldest first.
     #[serde(default)]
-    pub events: Vec<Map<String, Value>>,
-    /// What full-text searches read of each record, cached between writes.
-    #[serde(skip)]
-    pub(crate) search: search::SearchCache,
+    pub events: Vec<StoredEvent>,
 }
 
 /// A fake amoCRM account seeded from a world.
@@ -264,10 +264,6 @@ impl Account {
             let mut records = self.records.lock().unwrap_or_else(|e| e.into_inner());
             let mut ctx = Ctx { account: self, records: &mut records, now_micros, path };
             let answer = (route.handler)(&mut ctx, &request)?;
-            if method != "GET" {
-                // A write may have changed what a search reads.
-                records.search.clear();
-            }
             if let Some(file) = self.options.state_file.as_deref().filter(|_| method != "GET") {
                 crate::state::save(file, &*records).map_err(|e| {
                     AmoError::new(500, "ErrInternalServer", format!("the state file could not be written: {e}"))
@@ -332,7 +328,6 @@ fn seeded_records(world: &World, base: &str) -> Records {
         notes: Vec::new(),
         unsorted: Vec::new(),
         events: Vec::new(),
-        search: search::SearchCache::default(),
     }
 }
 

@@ -13,16 +13,54 @@ use super::calls::{Problems, batch, validate_all};
 use super::events::{NewEvent, filter_values, record_event, singular};
 use super::{AmoAnswer, AmoError, Ctx, Records, Req, hal};
 
-/// A stored note and the kind of entity it is on. In the state (and
-/// `/_admin/state`) it is the note as `GET` returns it plus an `entity` key.
+/// A stored note and the kind of entity it is on, as typed fields (calls
+/// add one each, so they are kept small); [`StoredNote::render`] gives the
+/// object `GET` returns.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StoredNote {
     /// `leads`, `contacts` or `companies`.
     #[serde(rename = "_entity")]
     pub entity: String,
+    /// The note's id.
+    pub id: u64,
+    /// The id of the lead, contact or company it is on.
+    pub entity_id: u64,
+    /// Who added it (0: the API).
+    pub created_by: u64,
+    /// Who changed it last.
+    pub updated_by: u64,
+    /// Unix seconds.
+    pub created_at: i64,
+    /// Unix seconds.
+    pub updated_at: i64,
+    /// Its responsible user.
+    pub responsible_user_id: u64,
+    /// The responsible user's group.
+    pub group_id: u64,
+    /// `call_in`, `call_out`, `common`, …
+    pub note_type: String,
+    /// The type's parameters, every key as sent.
+    pub params: Value,
+}
+
+impl StoredNote {
     /// The note as `GET` returns it.
-    #[serde(flatten)]
-    pub note: Map<String, Value>,
+    fn render(&self, ctx: &Ctx<'_>) -> Value {
+        json!({
+            "id": self.id,
+            "entity_id": self.entity_id,
+            "created_by": self.created_by,
+            "updated_by": self.updated_by,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+            "responsible_user_id": self.responsible_user_id,
+            "group_id": self.group_id,
+            "note_type": self.note_type,
+            "params": self.params,
+            "account_id": ctx.account.world().amo.account_id,
+            "_links": { "self": { "href": ctx.href(&format!("{}/{}/notes/{}", self.entity, self.entity_id, self.id)) } },
+        })
+    }
 }
 
 /// The note types the fake accepts.
@@ -53,7 +91,7 @@ pub(super) struct NewNote<'a> {
     pub created_at: Option<i64>,
 }
 
-fn entity_records<'r>(records: &'r Records, entity: &str) -> &'r [Map<String, Value>] {
+fn entity_records<'r>(records: &'r Records, entity: &str) -> &'r super::Table {
     match entity {
         "leads" => &records.leads,
         "companies" => &records.companies,
@@ -63,9 +101,7 @@ fn entity_records<'r>(records: &'r Records, entity: &str) -> &'r [Map<String, Va
 
 /// The entity `entity` `id`, if it exists and is not deleted.
 fn find_entity<'r>(records: &'r Records, entity: &str, id: u64) -> Option<&'r Map<String, Value>> {
-    entity_records(records, entity).iter().find(|r| {
-        r.get("id").and_then(Value::as_u64) == Some(id) && r.get("is_deleted").and_then(Value::as_bool) != Some(true)
-    })
+    entity_records(records, entity).by_id(id).filter(|r| r.get("is_deleted").and_then(Value::as_bool) != Some(true))
 }
 
 /// Stores `note` and, for call notes, its call event; returns the note id.
@@ -82,24 +118,19 @@ pub(super) fn store(ctx: &mut Ctx<'_>, note: NewNote<'_>) -> u64 {
     } else {
         owner
     });
-    let href = ctx.href(&format!("{}/{}/notes/{id}", note.entity, note.entity_id));
-    let object = json!({
-        "id": id,
-        "entity_id": note.entity_id,
-        "created_by": note.created_by,
-        "updated_by": note.created_by,
-        "created_at": at,
-        "updated_at": at,
-        "responsible_user_id": responsible,
-        "group_id": 0,
-        "note_type": note.note_type,
-        "params": note.params,
-        "account_id": ctx.account.world().amo.account_id,
-        "_links": { "self": { "href": href } },
+    ctx.records.notes.push(StoredNote {
+        entity: note.entity.to_owned(),
+        id,
+        entity_id: note.entity_id,
+        created_by: note.created_by,
+        updated_by: note.created_by,
+        created_at: at,
+        updated_at: at,
+        responsible_user_id: responsible,
+        group_id: 0,
+        note_type: note.note_type.to_owned(),
+        params: note.params,
     });
-    if let Value::Object(object) = object {
-        ctx.records.notes.push(StoredNote { entity: note.entity.to_owned(), note: object });
-    }
     let kind = match note.note_type {
         "call_in" => Some("incoming_call"),
         "call_out" => Some("outgoing_call"),
@@ -112,7 +143,7 @@ pub(super) fn store(ctx: &mut Ctx<'_>, note: NewNote<'_>) -> u64 {
             value_after: json!([{ "note": { "id": id } }]),
             ..NewEvent::new(kind, singular(note.entity), note.entity_id, at)
         };
-        record_event(ctx.records, ctx.account, event);
+        record_event(ctx.records, event);
     }
     id
 }
@@ -228,25 +259,20 @@ pub(super) fn list(ctx: &mut Ctx<'_>, req: &Req<'_>) -> Result<AmoAnswer, AmoErr
     let types = filter_values(req, "note_type");
     let entity_ids = filter_values(req, "entity_id");
     let ids = filter_values(req, "id");
-    let hit = |wanted: &Option<Vec<String>>, have: Option<&Value>| {
-        wanted.as_ref().is_none_or(|w| {
-            let have = have.map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned)).unwrap_or_default();
-            w.contains(&have)
-        })
-    };
-    let notes: Vec<Value> = ctx
+    let hit = |wanted: &Option<Vec<String>>, have: &str| wanted.as_ref().is_none_or(|w| w.iter().any(|w| w == have));
+    let notes: Vec<&StoredNote> = ctx
         .records
         .notes
         .iter()
         .filter(|n| n.entity == entity)
-        .map(|n| &n.note)
-        .filter(|n| in_path.is_none_or(|id| n.get("entity_id").and_then(Value::as_u64) == Some(id)))
-        .filter(|n| hit(&types, n.get("note_type")))
-        .filter(|n| hit(&entity_ids, n.get("entity_id")))
-        .filter(|n| hit(&ids, n.get("id")))
-        .map(|n| Value::Object(n.clone()))
+        .filter(|n| in_path.is_none_or(|id| n.entity_id == id))
+        .filter(|n| hit(&types, &n.note_type))
+        .filter(|n| hit(&entity_ids, &n.entity_id.to_string()))
+        .filter(|n| hit(&ids, &n.id.to_string()))
         .collect();
-    hal::list(ctx, req, "notes", notes, Map::new())
+    let (page, limit) = hal::page_and_limit(req)?;
+    let rows = notes.iter().skip((page - 1).saturating_mul(limit)).take(limit).map(|n| n.render(ctx)).collect();
+    hal::page(ctx, req, "notes", (page, limit), notes.len(), rows, Map::new())
 }
 
 /// `GET /api/v4/{entity}/{id}/notes/{note_id}`: the note, or 204.
@@ -254,13 +280,13 @@ pub(super) fn get(ctx: &mut Ctx<'_>, req: &Req<'_>) -> Result<AmoAnswer, AmoErro
     let entity = entity_of(ctx);
     let entity_id = path_id(req)?;
     let note_id: Option<u64> = req.ids.get(1).and_then(|i| i.parse().ok());
-    let found = ctx.records.notes.iter().find(|n| {
-        n.entity == entity
-            && n.note.get("entity_id").and_then(Value::as_u64) == entity_id
-            && n.note.get("id").and_then(Value::as_u64) == note_id
-    });
+    let found = ctx
+        .records
+        .notes
+        .iter()
+        .find(|n| n.entity == entity && Some(n.entity_id) == entity_id && Some(n.id) == note_id);
     match found {
-        Some(n) => Ok(AmoAnswer::ok(Value::Object(n.note.clone()))),
+        Some(n) => Ok(AmoAnswer::ok(n.render(ctx))),
         None => Ok(AmoAnswer::no_content()),
     }
 }

@@ -209,7 +209,7 @@ pub(super) fn add_sip(ctx: &mut Ctx<'_>, req: &Req<'_>) -> Result<AmoAnswer, Amo
             if let Value::Object(o) = object {
                 ctx.records.companies.push(o);
             }
-            record_event(ctx.records, ctx.account, NewEvent::new("company_added", "company", *id, created_at));
+            record_event(ctx.records, NewEvent::new("company_added", "company", *id, created_at));
         }
         if let Some((id, c)) = &contact {
             let text = |k: &str| c.get(k).and_then(Value::as_str).unwrap_or_default().to_owned();
@@ -234,7 +234,7 @@ pub(super) fn add_sip(ctx: &mut Ctx<'_>, req: &Req<'_>) -> Result<AmoAnswer, Amo
             if let Value::Object(o) = object {
                 ctx.records.contacts.push(o);
             }
-            record_event(ctx.records, ctx.account, NewEvent::new("contact_added", "contact", *id, created_at));
+            record_event(ctx.records, NewEvent::new("contact_added", "contact", *id, created_at));
         }
         let lead_in = first("leads").unwrap_or_default();
         let lead_name = lead_in
@@ -262,7 +262,7 @@ pub(super) fn add_sip(ctx: &mut Ctx<'_>, req: &Req<'_>) -> Result<AmoAnswer, Amo
             value_after: json!([{ "lead_status": { "id": incoming, "pipeline_id": pipeline_id } }]),
             ..NewEvent::new("lead_added", "lead", lead_id, created_at)
         };
-        record_event(ctx.records, ctx.account, added);
+        record_event(ctx.records, added);
         if meta.get("is_call_event_needed").and_then(Value::as_bool) == Some(true) {
             let get = |k: &str| meta.get(k).cloned().unwrap_or(Value::Null);
             let params = json!({
@@ -371,10 +371,6 @@ fn ids_of(record: &Map<String, Value>, name: &str) -> Vec<u64> {
         .collect()
 }
 
-fn find_mut(list: &mut [Map<String, Value>], id: u64) -> Option<&mut Map<String, Value>> {
-    list.iter_mut().find(|r| r.get("id").and_then(Value::as_u64) == Some(id))
-}
-
 /// Accept (`true`) or decline an unsorted record.
 fn settle(ctx: &mut Ctx<'_>, req: &Req<'_>, accept: bool) -> Result<AmoAnswer, AmoError> {
     let uid = req.ids.first().copied().unwrap_or_default();
@@ -426,7 +422,7 @@ fn settle(ctx: &mut Ctx<'_>, req: &Req<'_>, accept: bool) -> Result<AmoAnswer, A
     let now = ctx.now();
     let mut changes = Vec::new();
     for lead_id in ids_of(&record, "leads") {
-        if let Some(lead) = find_mut(&mut ctx.records.leads, lead_id) {
+        if let Some(lead) = ctx.records.leads.by_id_mut(lead_id) {
             let before = lead.get("status_id").cloned().unwrap_or(Value::Null);
             lead.insert("status_id".into(), json!(status));
             lead.insert("updated_at".into(), json!(now));
@@ -440,7 +436,7 @@ fn settle(ctx: &mut Ctx<'_>, req: &Req<'_>, accept: bool) -> Result<AmoAnswer, A
         }
     }
     for contact_id in ids_of(&record, "contacts") {
-        if let Some(contact) = find_mut(&mut ctx.records.contacts, contact_id) {
+        if let Some(contact) = ctx.records.contacts.by_id_mut(contact_id) {
             contact.insert("updated_at".into(), json!(now));
             if accept {
                 contact.insert("is_unsorted".into(), json!(false));
@@ -456,7 +452,7 @@ fn settle(ctx: &mut Ctx<'_>, req: &Req<'_>, accept: bool) -> Result<AmoAnswer, A
             value_after: json!([{ "lead_status": { "id": status, "pipeline_id": pipeline_id } }]),
             ..NewEvent::new("lead_status_changed", "lead", lead_id, now)
         };
-        record_event(ctx.records, ctx.account, event);
+        record_event(ctx.records, event);
     }
     ctx.records.unsorted[index].state = if accept { "accepted" } else { "declined" }.into();
     let action = if accept { "accept" } else { "decline" };
