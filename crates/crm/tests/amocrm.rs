@@ -207,16 +207,28 @@ async fn with_a_state_file_the_account_keeps_what_clients_wrote_across_a_restart
     let options = || AccountOptions { rate_limit: None, state_file: Some(file.clone()), ..AccountOptions::default() };
     let first = shared(options());
     let token = first.amocrm.long_lived_token().to_owned();
-    let body = json!([{"name": "Сохранённый контакт"}]);
+    let body = json!([{"name": "Сохранённый контакт", "custom_fields_values": [
+        {"field_code": "PHONE", "values": [{"value": "+7 999 000-11-22", "enum_code": "WORK"}]}]}]);
     let (status, _, added) = call(&first, "POST", "/api/v4/contacts", Some(&token), body.to_string().as_bytes()).await;
     assert_eq!(status, 200);
     let id = added["_embedded"]["contacts"][0]["id"].as_u64().unwrap();
     assert!(file.exists(), "saved before the answer");
+    let a_call = json!([{"direction": "inbound", "duration": 7, "source": "t", "phone": "89990001122",
+        "call_status": 4, "call_result": "ok", "link": null}]);
+    let (status, _, _) = call(&first, "POST", "/api/v4/calls", Some(&token), a_call.to_string().as_bytes()).await;
+    assert_eq!(status, 200);
+    let notes_path = format!("/api/v4/contacts/{id}/notes");
+    let (_, _, notes_before) = call(&first, "GET", &notes_path, Some(&token), b"").await;
+    let (_, _, events_before) = call(&first, "GET", "/api/v4/events", Some(&token), b"").await;
     drop(first);
 
     let second = shared(options());
     let (status, _, contact) = call(&second, "GET", &format!("/api/v4/contacts/{id}"), Some(&token), b"").await;
     assert_eq!((status, contact["name"].as_str()), (200, Some("Сохранённый контакт")));
+    let (_, _, notes_after) = call(&second, "GET", &notes_path, Some(&token), b"").await;
+    let (_, _, events_after) = call(&second, "GET", "/api/v4/events", Some(&token), b"").await;
+    assert_eq!(notes_after["_embedded"]["notes"][0]["params"]["call_result"], "ok");
+    assert_eq!((notes_after, events_after), (notes_before, events_before), "calls' notes and events kept too");
 
     std::fs::write(&file, b"not json").unwrap();
     let clock = Arc::new(AdjustableClock::new(ManualClock::at(T0)));

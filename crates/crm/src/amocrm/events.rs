@@ -6,6 +6,7 @@
 //! strings, as the vendor's are.
 
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 
 use super::{AmoAnswer, AmoError, Ctx, Records, Req, hal};
@@ -82,10 +83,16 @@ pub struct StoredEvent {
     pub created_by: u64,
     /// Unix seconds.
     pub created_at: i64,
-    /// `value_after`.
-    pub value_after: Value,
+    /// `value_after` (as JSON text: one allocation).
+    pub value_after: Box<RawValue>,
     /// `value_before`.
-    pub value_before: Value,
+    pub value_before: Box<RawValue>,
+}
+
+/// `value` as JSON text.
+pub(crate) fn raw(value: &Value) -> Box<RawValue> {
+    // A `Value` always serializes; `null` is never reached.
+    serde_json::value::to_raw_value(value).unwrap_or_else(|_| RawValue::NULL.to_owned())
 }
 
 impl StoredEvent {
@@ -133,8 +140,8 @@ pub(crate) fn record_event(records: &mut Records, event: NewEvent<'_>) -> String
         entity_type: singular(event.entity_type).to_owned(),
         created_by: event.created_by,
         created_at: event.created_at,
-        value_after: event.value_after,
-        value_before: event.value_before,
+        value_after: raw(&event.value_after),
+        value_before: raw(&event.value_before),
     });
     id
 }

@@ -83,6 +83,9 @@ pub(crate) fn page(
     let mut body = extra;
     body.insert("_page".into(), json!(page));
     body.insert("_links".into(), Value::Object(links));
-    body.insert("_embedded".into(), json!({ name: rows }));
+    // Moved in, not `json!`: that would copy every row through serde.
+    let mut embedded = Map::new();
+    embedded.insert(name.into(), Value::Array(rows));
+    body.insert("_embedded".into(), Value::Object(embedded));
     Ok(AmoAnswer::ok(Value::Object(body)))
 }

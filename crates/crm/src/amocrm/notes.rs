@@ -7,10 +7,11 @@
 //! round-trip) and record an `incoming_call` / `outgoing_call` event.
 
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 
 use super::calls::{Problems, batch, validate_all};
-use super::events::{NewEvent, filter_values, record_event, singular};
+use super::events::{NewEvent, filter_values, raw, record_event, singular};
 use super::{AmoAnswer, AmoError, Ctx, Records, Req, hal};
 
 /// A stored note and the kind of entity it is on, as typed fields (calls
@@ -39,8 +40,8 @@ pub struct StoredNote {
     pub group_id: u64,
     /// `call_in`, `call_out`, `common`, …
     pub note_type: String,
-    /// The type's parameters, every key as sent.
-    pub params: Value,
+    /// The type's parameters, every key as sent (kept as JSON text: one allocation).
+    pub params: Box<RawValue>,
 }
 
 impl StoredNote {
@@ -129,7 +130,7 @@ pub(super) fn store(ctx: &mut Ctx<'_>, note: NewNote<'_>) -> u64 {
         responsible_user_id: responsible,
         group_id: 0,
         note_type: note.note_type.to_owned(),
-        params: note.params,
+        params: raw(&note.params),
     });
     let kind = match note.note_type {
         "call_in" => Some("incoming_call"),
