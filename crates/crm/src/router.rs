@@ -224,22 +224,24 @@ fn amocrm(shared: &Shared, api_path: &str, request: &Request) -> Response {
     let method_name = format!("{} {}", request.method, api_path);
     let hit = shared.faults.hit(&method_name);
     let delay_ms = hit.as_ref().map_or(0, |h| h.latency_ms);
+    let too_big = request.query.len() + request.body.len() > JOURNAL_PARAMS_MAX;
+    // Read once: the account answers from it, then the journal keeps it.
+    let read = crate::amocrm::AmoRequest::read(
+        &request.method,
+        api_path,
+        &request.query,
+        request.authorization.as_deref(),
+        &request.body,
+    );
     let answer = match hit.and_then(|h| h.error) {
         Some(e) => crate::amocrm::AmoAnswer::from(crate::amocrm::AmoError::new(e.status, e.code, e.description)),
-        None => shared.amocrm.handle(
-            &request.method,
-            api_path,
-            &request.query,
-            request.authorization.as_deref(),
-            &request.body,
-            started,
-        ),
+        None => shared.amocrm.serve(&read, started),
     };
-    let params = if request.query.len() + request.body.len() > JOURNAL_PARAMS_MAX {
+    let params = if too_big {
         json!({ "_truncated": true, "bytes": request.query.len() + request.body.len() })
     } else {
-        let mut params = params::parse_form(request.query.as_bytes());
-        if let Ok(body) = serde_json::from_slice::<Value>(&request.body) {
+        let mut params = read.query;
+        if let Some(body) = read.json {
             params.insert("_body".into(), body);
         }
         Value::Object(params)

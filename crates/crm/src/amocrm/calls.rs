@@ -14,22 +14,6 @@ use super::{AmoAnswer, AmoError, Ctx, NoEntity, PROBLEM_JSON, Records, Req, hal,
 pub(super) const WON: u64 = 142;
 pub(super) const LOST: u64 = 143;
 
-/// The items of a write body: a JSON array of 1–250 items. An empty body
-/// (or one that is not JSON, which the vendor's parser reads as nothing) is
-/// 400 `Request data can not be empty`, an empty array too; more than 250
-/// items 422; anything but an array a 400 validation error.
-pub(super) fn batch(body: &[u8]) -> Result<Vec<Value>, AmoError> {
-    let Ok(value) = serde_json::from_slice::<Value>(body) else { return Err(AmoError::empty_request()) };
-    match value {
-        Value::Array(items) if items.is_empty() => Err(AmoError::empty_request()),
-        Value::Array(items) if items.len() > hal::MAX_LIMIT => Err(AmoError::over_limit()),
-        Value::Array(items) => Ok(items),
-        Value::Null => Err(AmoError::empty_request()),
-        _ => Err(AmoError::validation(vec![json!({"request_id": "0", "errors": [
-            {"code": "InvalidType", "path": "", "detail": "This value should be of type array."}]})])),
-    }
-}
-
 /// The item's `request_id` (a string), else its index.
 pub(super) fn request_id(item: &Value, index: usize) -> String {
     match item.get("request_id") {
@@ -204,8 +188,8 @@ pub(super) fn attach_target(records: &Records, phone: &str) -> Option<(&'static 
 
 /// `POST /api/v4/calls`.
 pub(super) fn add(ctx: &mut Ctx<'_>, req: &Req<'_>) -> Result<AmoAnswer, AmoError> {
-    let items = batch(req.body)?;
-    let calls = validate_all(&items, check_call)?;
+    let items = req.batch(hal::MAX_LIMIT)?;
+    let calls = validate_all(items, check_call)?;
     let account_id = ctx.account.world().amo.account_id;
     let mut added = Vec::new();
     let mut errors = Vec::new();

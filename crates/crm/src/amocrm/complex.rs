@@ -60,7 +60,7 @@ fn party(checker: &mut Checker<'_, '_>, item: &Value, key: &str, kind: Kind) -> 
 }
 
 pub(super) fn add(ctx: &mut Ctx<'_>, req: &Req<'_>) -> Result<AmoAnswer, AmoError> {
-    let items = entities::batch(req, MAX_COMPLEX)?;
+    let items = req.batch(MAX_COMPLEX)?;
     let mut checked = Vec::new();
     let mut blocks = Vec::new();
     {

@@ -381,25 +381,6 @@ fn get(ctx: &mut Ctx<'_>, req: &Req<'_>, kind: Kind) -> Result<AmoAnswer, AmoErr
 
 // ---------------------------------------------------------------- writing --
 
-/// The items of a write: a JSON array of 1..=`max` items.
-pub(super) fn batch(req: &Req<'_>, max: usize) -> Result<Vec<Value>, AmoError> {
-    if req.body.iter().all(u8::is_ascii_whitespace) {
-        return Err(AmoError::empty_request());
-    }
-    let value: Value =
-        serde_json::from_slice(req.body).map_err(|_| AmoError::new(400, "Bad Request", "Syntax error"))?;
-    match value {
-        Value::Null => Err(AmoError::empty_request()),
-        Value::Array(items) if items.is_empty() => Err(AmoError::empty_request()),
-        Value::Array(items) if items.len() > max => {
-            Err(AmoError::new(422, "Unprocessable Entity", format!("Limit {max} per page")))
-        }
-        Value::Array(items) => Ok(items),
-        _ => Err(AmoError::validation(vec![json!({"request_id": "0", "errors": [
-            problem("InvalidType", "", "This value should be of type array.")]})])),
-    }
-}
-
 /// A field's new block on a record (`None`: the field is cleared), by field id.
 type FieldBlock = (u64, Option<Value>);
 
@@ -952,7 +933,7 @@ pub(super) fn create_as(ctx: &mut Ctx<'_>, kind: Kind, draft: &Draft, id: u64) {
 }
 
 fn add(ctx: &mut Ctx<'_>, req: &Req<'_>, kind: Kind) -> Result<AmoAnswer, AmoError> {
-    let items = batch(req, hal::MAX_LIMIT)?;
+    let items = req.batch(hal::MAX_LIMIT)?;
     let mut drafts = Vec::new();
     let mut blocks = Vec::new();
     {
@@ -1033,7 +1014,7 @@ fn apply_update(ctx: &mut Ctx<'_>, kind: Kind, draft: &Draft) -> Value {
 }
 
 fn update(ctx: &mut Ctx<'_>, req: &Req<'_>, kind: Kind) -> Result<AmoAnswer, AmoError> {
-    let items = batch(req, hal::MAX_LIMIT)?;
+    let items = req.batch(hal::MAX_LIMIT)?;
     let drafts = check_updates(ctx, kind, &items, None)?;
     let answers: Vec<Value> = drafts.iter().map(|d| apply_update(ctx, kind, d)).collect();
     Ok(AmoAnswer::ok(json!({
@@ -1044,21 +1025,16 @@ fn update(ctx: &mut Ctx<'_>, req: &Req<'_>, kind: Kind) -> Result<AmoAnswer, Amo
 
 fn update_one(ctx: &mut Ctx<'_>, req: &Req<'_>, kind: Kind) -> Result<AmoAnswer, AmoError> {
     let id: u64 = req.ids.first().and_then(|i| i.parse().ok()).unwrap_or(0);
-    if req.body.iter().all(u8::is_ascii_whitespace) {
-        return Err(AmoError::empty_request());
-    }
-    let item: Value =
-        serde_json::from_slice(req.body).map_err(|_| AmoError::new(400, "Bad Request", "Syntax error"))?;
-    match &item {
+    let item = req.body()?;
+    match item {
         Value::Object(map) if map.is_empty() => return Err(AmoError::empty_request()),
-        Value::Null => return Err(AmoError::empty_request()),
         Value::Object(_) => {}
         _ => {
             return Err(AmoError::validation(vec![json!({"request_id": "0", "errors": [
                 problem("InvalidType", "", "This value should be of type object.")]})]));
         }
     }
-    let drafts = check_updates(ctx, kind, std::slice::from_ref(&item), Some(id))?;
+    let drafts = check_updates(ctx, kind, std::slice::from_ref(item), Some(id))?;
     Ok(AmoAnswer::ok(apply_update(ctx, kind, &drafts[0])))
 }
 

@@ -231,19 +231,18 @@ impl Account {
         body: &[u8],
         now_micros: i64,
     ) -> AmoAnswer {
-        self.answer(method, path, query, authorization, body, now_micros).unwrap_or_else(AmoAnswer::from)
+        self.serve(&AmoRequest::read(method, path, query, authorization, body), now_micros)
     }
 
-    fn answer(
-        &self,
-        method: &str,
-        path: &str,
-        query: &str,
-        authorization: Option<&str>,
-        body: &[u8],
-        now_micros: i64,
-    ) -> Result<AmoAnswer, AmoError> {
-        self.authenticate(authorization, now_micros)?;
+    /// Answers a request read once by [`AmoRequest::read`] (the server
+    /// journals the same parsed query and body afterwards).
+    pub fn serve(&self, request: &AmoRequest<'_>, now_micros: i64) -> AmoAnswer {
+        self.answer(request, now_micros).unwrap_or_else(AmoAnswer::from)
+    }
+
+    fn answer(&self, request: &AmoRequest<'_>, now_micros: i64) -> Result<AmoAnswer, AmoError> {
+        let AmoRequest { method, path, .. } = *request;
+        self.authenticate(request.authorization, now_micros)?;
         if self.options.payment_required {
             return Err(AmoError::new(402, "Payment Required", "Payment required"));
         }
@@ -260,10 +259,10 @@ impl Account {
             }
         }
         if let Some((route, ids)) = best {
-            let request = Req { query: crate::params::parse_form(query.as_bytes()), raw_query: query, body, ids };
+            let req = Req { request, query: &request.query, raw_query: request.raw_query, ids };
             let mut records = self.records.lock().unwrap_or_else(|e| e.into_inner());
             let mut ctx = Ctx { account: self, records: &mut records, now_micros, path };
-            let answer = (route.handler)(&mut ctx, &request)?;
+            let answer = (route.handler)(&mut ctx, &req)?;
             if let Some(file) = self.options.state_file.as_deref().filter(|_| method != "GET") {
                 crate::state::save(file, &*records).map_err(|e| {
                     AmoError::new(500, "ErrInternalServer", format!("the state file could not be written: {e}"))
@@ -331,16 +330,83 @@ fn seeded_records(world: &World, base: &str) -> Records {
     }
 }
 
-/// What a route handler gets of the request.
-pub(crate) struct Req<'a> {
-    /// The query string, parsed as PHP does (`filter[id][]=1`).
-    pub query: Map<String, Value>,
+/// An `/api/v4` request, its query string and JSON body parsed once.
+#[derive(Debug)]
+pub struct AmoRequest<'a> {
+    /// `GET`, `POST`, `PATCH`, …
+    pub method: &'a str,
+    /// The path under `/api/v4`.
+    pub path: &'a str,
     /// The query string as sent (echoed in `_links`).
     pub raw_query: &'a str,
-    /// The body (JSON for writes).
+    /// The query string, parsed as PHP does (`filter[id][]=1`).
+    pub query: Map<String, Value>,
+    /// The `Authorization` header.
+    pub authorization: Option<&'a str>,
+    /// The body as sent.
     pub body: &'a [u8],
+    /// The body as JSON; `None` when empty or not JSON.
+    pub json: Option<Value>,
+}
+
+impl<'a> AmoRequest<'a> {
+    /// Parses the query string and the body.
+    pub fn read(
+        method: &'a str,
+        path: &'a str,
+        query: &'a str,
+        authorization: Option<&'a str>,
+        body: &'a [u8],
+    ) -> Self {
+        AmoRequest {
+            method,
+            path,
+            raw_query: query,
+            query: crate::params::parse_form(query.as_bytes()),
+            authorization,
+            body,
+            json: serde_json::from_slice(body).ok(),
+        }
+    }
+}
+
+/// What a route handler gets of the request.
+pub(crate) struct Req<'a> {
+    /// The whole request.
+    pub request: &'a AmoRequest<'a>,
+    /// The query string, parsed as PHP does (`filter[id][]=1`).
+    pub query: &'a Map<String, Value>,
+    /// The query string as sent (echoed in `_links`).
+    pub raw_query: &'a str,
     /// The `{id}` segments of the path, in order.
     pub ids: Vec<&'a str>,
+}
+
+impl Req<'_> {
+    /// The JSON body of a write. An empty body, `null`, and one that is not
+    /// JSON (PHP's `json_decode` reads it as `null`) are all 400 `Request
+    /// data can not be empty`.
+    pub fn body(&self) -> Result<&Value, AmoError> {
+        match &self.request.json {
+            None | Some(Value::Null) => Err(AmoError::empty_request()),
+            Some(value) => Ok(value),
+        }
+    }
+
+    /// The items of a write body: a JSON array of 1..=`max` items. An empty
+    /// array is 400 `Request data can not be empty`, more than `max` items
+    /// 422, anything but an array a 400 validation error.
+    pub fn batch(&self, max: usize) -> Result<&[Value], AmoError> {
+        match self.body()? {
+            Value::Array(items) if items.is_empty() => Err(AmoError::empty_request()),
+            Value::Array(items) if items.len() > max => {
+                Err(AmoError::new(422, "Unprocessable Entity", format!("Limit {max} per page")))
+            }
+            Value::Array(items) => Ok(items),
+            _ => Err(AmoError::validation(vec![serde_json::json!({"request_id": "0", "errors": [
+                {"code": "InvalidType", "path": "", "detail": "This value should be of type array."}]})])),
+        }
+    }
 }
 
 /// What a route handler works on.

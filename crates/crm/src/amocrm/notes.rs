@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 
-use super::calls::{Problems, batch, validate_all};
+use super::calls::{Problems, validate_all};
 use super::events::{NewEvent, filter_values, raw, record_event, singular};
 use super::{AmoAnswer, AmoError, Ctx, Records, Req, hal};
 
@@ -202,9 +202,9 @@ fn check_params(note_type: &str, params: Option<&Value>, p: &mut Problems) {
 pub(super) fn add(ctx: &mut Ctx<'_>, req: &Req<'_>) -> Result<AmoAnswer, AmoError> {
     let entity = entity_of(ctx);
     let in_path = path_id(req)?;
-    let items = batch(req.body)?;
+    let items = req.batch(hal::MAX_LIMIT)?;
     let records: &Records = ctx.records;
-    let notes = validate_all(&items, |note, p| {
+    let notes = validate_all(items, |note, p| {
         let entity_id = match in_path {
             Some(id) => Some(id),
             None => p.int(note, "entity_id", "entity_id", true),

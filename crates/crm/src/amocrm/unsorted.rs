@@ -12,7 +12,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use super::calls::{LOST, Problems, batch, validate_all};
+use super::calls::{LOST, Problems, validate_all};
 use super::events::{NewEvent, filter_values, record_event};
 use super::notes::{self, NewNote};
 use super::{AmoAnswer, AmoError, Ctx, Req, hal};
@@ -144,10 +144,10 @@ fn link(ctx: &Ctx<'_>, path: String) -> Value {
 
 /// `POST /api/v4/leads/unsorted/sip`.
 pub(super) fn add_sip(ctx: &mut Ctx<'_>, req: &Req<'_>) -> Result<AmoAnswer, AmoError> {
-    let items = batch(req.body)?;
+    let items = req.batch(hal::MAX_LIMIT)?;
     let mut seen: Vec<(String, String)> = ctx.records.unsorted.iter().map(|u| identity(&u.record)).collect();
     let shared: &Ctx<'_> = ctx;
-    let valid = validate_all(&items, |item, p| {
+    let valid = validate_all(items, |item, p| {
         check_item(shared, item, p);
         if p.is_empty() {
             let key = identity(item);
@@ -387,16 +387,15 @@ fn settle(ctx: &mut Ctx<'_>, req: &Req<'_>, accept: bool) -> Result<AmoAnswer, A
         ));
     }
     // The body is optional: `{"user_id": …, "status_id": …}`.
-    let body: Map<String, Value> = if req.body.iter().all(u8::is_ascii_whitespace) {
+    let body: Map<String, Value> = if req.request.body.iter().all(u8::is_ascii_whitespace) {
         Map::new()
     } else {
-        match serde_json::from_slice::<Value>(req.body) {
-            Ok(Value::Object(body)) => body,
-            Ok(_) => {
+        match req.body()? {
+            Value::Object(body) => body.clone(),
+            _ => {
                 return Err(AmoError::validation(vec![json!({"request_id": "0", "errors": [
                     {"code": "InvalidType", "path": "", "detail": "This value should be of type array."}]})]));
             }
-            Err(_) => return Err(AmoError::empty_request()),
         }
     };
     let record = ctx.records.unsorted[index].record.clone();
