@@ -1015,7 +1015,7 @@ fn apply_update(ctx: &mut Ctx<'_>, kind: Kind, draft: &Draft) -> Value {
 
 fn update(ctx: &mut Ctx<'_>, req: &Req<'_>, kind: Kind) -> Result<AmoAnswer, AmoError> {
     let items = req.batch(hal::MAX_LIMIT)?;
-    let drafts = check_updates(ctx, kind, &items, None)?;
+    let drafts = check_updates(ctx, kind, items, None)?;
     let answers: Vec<Value> = drafts.iter().map(|d| apply_update(ctx, kind, d)).collect();
     Ok(AmoAnswer::ok(json!({
         "_links": links(ctx, kind.name()),
