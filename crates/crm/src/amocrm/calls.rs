@@ -4,6 +4,8 @@
 //! `incoming_call` / `outgoing_call` event. Also the batch reading and item
 //! validation every write route here shares.
 
+use serde::Serialize;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 
 use super::events::plural;
@@ -186,6 +188,20 @@ pub(super) fn attach_target(records: &Records, phone: &str) -> Option<(&'static 
     }
 }
 
+/// A call note's `params`, in the vendor's key order.
+#[derive(Serialize)]
+struct CallParams<'a> {
+    uniq: &'a Value,
+    duration: &'a Value,
+    source: &'a Value,
+    link: &'a Value,
+    phone: &'a Value,
+    call_result: &'a Value,
+    call_status: &'a Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    call_responsible: Option<&'a Value>,
+}
+
 /// `POST /api/v4/calls`.
 pub(super) fn add(ctx: &mut Ctx<'_>, req: &Req<'_>) -> Result<AmoAnswer, AmoError> {
     let items = req.batch(hal::MAX_LIMIT)?;
@@ -207,24 +223,24 @@ pub(super) fn add(ctx: &mut Ctx<'_>, req: &Req<'_>) -> Result<AmoAnswer, AmoErro
         };
         let inbound = call.get("direction").and_then(Value::as_str) == Some("inbound");
         let number = |key: &str| call.get(key).and_then(Value::as_u64);
-        let text = |key: &str| call.get(key).cloned().unwrap_or(Value::Null);
-        let mut params = Map::new();
-        params.insert("uniq".into(), text("uniq"));
-        params.insert("duration".into(), text("duration"));
-        params.insert("source".into(), text("source"));
-        params.insert("link".into(), text("link"));
-        params.insert("phone".into(), text("phone"));
-        params.insert("call_result".into(), text("call_result"));
-        params.insert("call_status".into(), text("call_status"));
-        if let Some(who) = call.get("call_responsible").filter(|v| !v.is_null()) {
-            params.insert("call_responsible".into(), who.clone());
-        }
+        let field = |key: &str| call.get(key).unwrap_or(&Value::Null);
+        let params = CallParams {
+            uniq: field("uniq"),
+            duration: field("duration"),
+            source: field("source"),
+            link: field("link"),
+            phone: field("phone"),
+            call_result: field("call_result"),
+            call_status: field("call_status"),
+            call_responsible: call.get("call_responsible").filter(|v| !v.is_null()),
+        };
         let created_by = number("created_by").unwrap_or(0);
         let note = notes::NewNote {
             entity: plural(entity_type),
             entity_id,
             note_type: if inbound { "call_in" } else { "call_out" },
-            params: Value::Object(params),
+            // Written straight to JSON text: calls are the hot path.
+            params: serde_json::value::to_raw_value(&params).unwrap_or_else(|_| RawValue::NULL.to_owned()),
             created_by,
             responsible_user_id: number("responsible_user_id"),
             created_at: call.get("created_at").and_then(Value::as_i64),

@@ -24,10 +24,10 @@ pub(crate) struct NewEvent<'a> {
     pub created_by: u64,
     /// Unix seconds.
     pub created_at: i64,
-    /// `value_after` (`[{"note": {"id": …}}]` for calls).
-    pub value_after: Value,
-    /// `value_before`.
-    pub value_before: Value,
+    /// `value_after` (`[{"note": {"id": …}}]` for calls), as JSON text.
+    pub value_after: Box<RawValue>,
+    /// `value_before`, as JSON text.
+    pub value_before: Box<RawValue>,
 }
 
 impl<'a> NewEvent<'a> {
@@ -40,8 +40,8 @@ impl<'a> NewEvent<'a> {
             entity_id,
             created_by: 0,
             created_at,
-            value_after: json!([]),
-            value_before: json!([]),
+            value_after: raw(&json!([])),
+            value_before: raw(&json!([])),
         }
     }
 }
@@ -140,8 +140,8 @@ pub(crate) fn record_event(records: &mut Records, event: NewEvent<'_>) -> String
         entity_type: singular(event.entity_type).to_owned(),
         created_by: event.created_by,
         created_at: event.created_at,
-        value_after: raw(&event.value_after),
-        value_before: raw(&event.value_before),
+        value_after: event.value_after,
+        value_before: event.value_before,
     });
     id
 }

@@ -84,7 +84,7 @@ pub(super) struct NewNote<'a> {
     pub entity: &'a str,
     pub entity_id: u64,
     pub note_type: &'a str,
-    pub params: Value,
+    pub params: Box<RawValue>,
     pub created_by: u64,
     /// Defaults (also when 0) to `created_by`, else the entity's responsible user.
     pub responsible_user_id: Option<u64>,
@@ -130,7 +130,7 @@ pub(super) fn store(ctx: &mut Ctx<'_>, note: NewNote<'_>) -> u64 {
         responsible_user_id: responsible,
         group_id: 0,
         note_type: note.note_type.to_owned(),
-        params: raw(&note.params),
+        params: note.params,
     });
     let kind = match note.note_type {
         "call_in" => Some("incoming_call"),
@@ -141,7 +141,8 @@ pub(super) fn store(ctx: &mut Ctx<'_>, note: NewNote<'_>) -> u64 {
     if let Some(kind) = kind {
         let event = NewEvent {
             created_by: note.created_by,
-            value_after: json!([{ "note": { "id": id } }]),
+            value_after: RawValue::from_string(format!(r#"[{{"note":{{"id":{id}}}}}]"#))
+                .unwrap_or_else(|_| RawValue::NULL.to_owned()),
             ..NewEvent::new(kind, singular(note.entity), note.entity_id, at)
         };
         record_event(ctx.records, event);
@@ -234,7 +235,7 @@ pub(super) fn add(ctx: &mut Ctx<'_>, req: &Req<'_>) -> Result<AmoAnswer, AmoErro
             entity: &entity,
             entity_id,
             note_type: note.get("note_type").and_then(Value::as_str).unwrap_or("common"),
-            params: note.get("params").cloned().unwrap_or_else(|| json!({})),
+            params: raw(note.get("params").unwrap_or(&json!({}))),
             created_by: number("created_by").unwrap_or(0),
             responsible_user_id: number("responsible_user_id"),
             created_at: note.get("created_at").and_then(Value::as_i64),

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use super::calls::{LOST, Problems, validate_all};
-use super::events::{NewEvent, filter_values, record_event};
+use super::events::{NewEvent, filter_values, raw, record_event};
 use super::notes::{self, NewNote};
 use super::{AmoAnswer, AmoError, Ctx, Req, hal};
 
@@ -259,7 +259,7 @@ pub(super) fn add_sip(ctx: &mut Ctx<'_>, req: &Req<'_>) -> Result<AmoAnswer, Amo
             ctx.records.leads.push(o);
         }
         let added = NewEvent {
-            value_after: json!([{ "lead_status": { "id": incoming, "pipeline_id": pipeline_id } }]),
+            value_after: raw(&json!([{ "lead_status": { "id": incoming, "pipeline_id": pipeline_id } }])),
             ..NewEvent::new("lead_added", "lead", lead_id, created_at)
         };
         record_event(ctx.records, added);
@@ -274,7 +274,7 @@ pub(super) fn add_sip(ctx: &mut Ctx<'_>, req: &Req<'_>) -> Result<AmoAnswer, Amo
                 entity: "leads",
                 entity_id: lead_id,
                 note_type: "call_in",
-                params,
+                params: raw(&params),
                 created_by: 0,
                 responsible_user_id: Some(responsible),
                 created_at: meta.get("called_at").and_then(Value::as_i64).or(Some(created_at)),
@@ -447,8 +447,8 @@ fn settle(ctx: &mut Ctx<'_>, req: &Req<'_>, accept: bool) -> Result<AmoAnswer, A
     for (lead_id, before) in changes {
         let event = NewEvent {
             created_by: user.unwrap_or(0),
-            value_before: json!([{ "lead_status": { "id": before, "pipeline_id": pipeline_id } }]),
-            value_after: json!([{ "lead_status": { "id": status, "pipeline_id": pipeline_id } }]),
+            value_before: raw(&json!([{ "lead_status": { "id": before, "pipeline_id": pipeline_id } }])),
+            value_after: raw(&json!([{ "lead_status": { "id": status, "pipeline_id": pipeline_id } }])),
             ..NewEvent::new("lead_status_changed", "lead", lead_id, now)
         };
         record_event(ctx.records, event);
