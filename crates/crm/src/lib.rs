@@ -32,6 +32,7 @@ pub mod bitrix24;
 mod clock;
 mod deliver;
 mod http;
+pub mod log;
 pub mod mock;
 pub mod oauth;
 pub mod params;

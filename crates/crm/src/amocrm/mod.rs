@@ -124,13 +124,13 @@ pub struct Records {
     pub next_id: u64,
     /// Notes on contacts, leads and companies (calls among them).
     #[serde(default)]
-    pub notes: Vec<StoredNote>,
+    pub notes: crate::log::Log<StoredNote>,
     /// Unsorted (incoming) leads, pending, accepted and declined.
     #[serde(default)]
     pub unsorted: Vec<StoredUnsorted>,
     /// Events, oldest first.
     #[serde(default)]
-    pub events: Vec<StoredEvent>,
+    pub events: crate::log::Log<StoredEvent>,
 }
 
 /// A fake amoCRM account seeded from a world.
@@ -324,9 +324,9 @@ fn seeded_records(world: &World, base: &str) -> Records {
         companies: world.companies.iter().map(|c| rebase(world.amocrm_entity_object(ClientRef::Company(c)))).collect(),
         leads: world.deals.iter().map(|d| rebase(world.amocrm_deal_object(d))).collect(),
         next_id: world.next_amo_id(),
-        notes: Vec::new(),
+        notes: Default::default(),
         unsorted: Vec::new(),
-        events: Vec::new(),
+        events: Default::default(),
     }
 }
 
