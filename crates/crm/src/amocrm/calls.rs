@@ -259,7 +259,14 @@ pub(super) fn add(ctx: &mut Ctx<'_>, req: &Req<'_>) -> Result<AmoAnswer, AmoErro
         }));
     }
     let nothing_added = added.is_empty();
-    let body = json!({ "_total_items": added.len(), "errors": errors, "_embedded": { "calls": added } });
+    // Built by moving the parts in: `json!` would copy them through serde.
+    let mut body = Map::new();
+    body.insert("_total_items".into(), added.len().into());
+    body.insert("errors".into(), Value::Array(errors));
+    let mut embedded = Map::new();
+    embedded.insert("calls".into(), Value::Array(added));
+    body.insert("_embedded".into(), Value::Object(embedded));
+    let body = Value::Object(body);
     if nothing_added && ctx.account.options.calls_without_entity == NoEntity::BadRequest400 {
         return Ok(AmoAnswer { status: 400, body: Some(body), content_type: PROBLEM_JSON });
     }

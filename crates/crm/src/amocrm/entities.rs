@@ -925,9 +925,12 @@ pub(super) fn create_as(ctx: &mut Ctx<'_>, kind: Kind, draft: &Draft, id: u64) {
     let created_by = record.get("created_by").and_then(Value::as_u64).unwrap_or(0);
     kind.of_mut(ctx.records).push(record);
     // `lead_added`, `contact_added`, `company_added` in the account's events.
-    let entity = super::events::singular(kind.name());
-    let event_kind = format!("{entity}_added");
-    let mut event = super::events::NewEvent::new(&event_kind, entity, id, ctx.now());
+    let (entity, event_kind) = match kind {
+        Kind::Contacts => ("contact", "contact_added"),
+        Kind::Companies => ("company", "company_added"),
+        Kind::Leads => ("lead", "lead_added"),
+    };
+    let mut event = super::events::NewEvent::new(event_kind, entity, id, ctx.now());
     event.created_by = created_by;
     super::events::record_event(ctx.records, event);
 }

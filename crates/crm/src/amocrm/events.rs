@@ -5,6 +5,8 @@
 //! unsorted lead), and `GET /api/v4/events` with its filters. Event ids are
 //! strings, as the vendor's are.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
@@ -13,11 +15,11 @@ use super::{AmoAnswer, AmoError, Ctx, Records, Req, hal};
 
 /// An event to record.
 #[derive(Debug, Clone)]
-pub(crate) struct NewEvent<'a> {
+pub(crate) struct NewEvent {
     /// `incoming_call`, `outgoing_call`, `lead_added`, `contact_added`, …
-    pub kind: &'a str,
-    /// Singular: `lead`, `contact`, `company`, `customer`.
-    pub entity_type: &'a str,
+    pub kind: &'static str,
+    /// `lead`, `contact`, `company`, `customer` (or the plural).
+    pub entity_type: &'static str,
     /// The entity's id.
     pub entity_id: u64,
     /// The user who did it (0: the robot / the API).
@@ -30,10 +32,10 @@ pub(crate) struct NewEvent<'a> {
     pub value_before: Box<RawValue>,
 }
 
-impl<'a> NewEvent<'a> {
+impl NewEvent {
     /// An event of `kind` on `entity_type` `entity_id` at `created_at`, by
     /// nobody in particular, with empty `value_after` / `value_before`.
-    pub fn new(kind: &'a str, entity_type: &'a str, entity_id: u64, created_at: i64) -> Self {
+    pub fn new(kind: &'static str, entity_type: &'static str, entity_id: u64, created_at: i64) -> Self {
         NewEvent {
             kind,
             entity_type,
@@ -70,15 +72,16 @@ pub(crate) fn singular(entity: &str) -> &'static str {
 /// small); [`StoredEvent::render`] gives the object `GET` returns.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StoredEvent {
-    /// The event's id (a string, as the vendor's are).
-    pub id: String,
+    /// The event's id (a string in JSON, as the vendor's are).
+    #[serde(with = "string_id")]
+    pub id: u64,
     /// `incoming_call`, `lead_added`, …
     #[serde(rename = "type")]
-    pub kind: String,
+    pub kind: Cow<'static, str>,
     /// The entity's id.
     pub entity_id: u64,
     /// Singular: `lead`, `contact`, `company`, `customer`.
-    pub entity_type: String,
+    pub entity_type: Cow<'static, str>,
     /// The user who did it (0: the robot / the API).
     pub created_by: u64,
     /// Unix seconds.
@@ -100,7 +103,7 @@ impl StoredEvent {
     fn render(&self, ctx: &Ctx<'_>) -> Value {
         let entity_path = format!("{}/{}", plural(&self.entity_type), self.entity_id);
         json!({
-            "id": self.id,
+            "id": self.id.to_string(),
             "type": self.kind,
             "entity_id": self.entity_id,
             "entity_type": self.entity_type,
@@ -117,10 +120,10 @@ impl StoredEvent {
     /// The value of a filtered field, as the query string spells it.
     fn field(&self, key: &str) -> String {
         match key {
-            "type" => self.kind.clone(),
-            "entity_type" => self.entity_type.clone(),
+            "type" => self.kind.to_string(),
+            "entity_type" => self.entity_type.to_string(),
             "entity_id" => self.entity_id.to_string(),
-            "id" => self.id.clone(),
+            "id" => self.id.to_string(),
             "created_by" => self.created_by.to_string(),
             _ => String::new(),
         }
@@ -130,20 +133,34 @@ impl StoredEvent {
 /// Records `event` on the account; returns its id (a string). The add
 /// routes of contacts, companies and leads call it with `lead_added` /
 /// `contact_added` / `company_added`.
-pub(crate) fn record_event(records: &mut Records, event: NewEvent<'_>) -> String {
+pub(crate) fn record_event(records: &mut Records, event: NewEvent) -> u64 {
     records.next_id += 1;
-    let id = records.next_id.to_string();
+    let id = records.next_id;
     records.events.push(StoredEvent {
-        id: id.clone(),
-        kind: event.kind.to_owned(),
+        id,
+        kind: Cow::Borrowed(event.kind),
         entity_id: event.entity_id,
-        entity_type: singular(event.entity_type).to_owned(),
+        entity_type: Cow::Borrowed(singular(event.entity_type)),
         created_by: event.created_by,
         created_at: event.created_at,
         value_after: event.value_after,
         value_before: event.value_before,
     });
     id
+}
+
+/// An id kept as a number, written as a string.
+mod string_id {
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+
+    pub fn serialize<S: Serializer>(id: &u64, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(id)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        text.parse().map_err(D::Error::custom)
+    }
 }
 
 /// A filter's values: `filter[x]=a,b`, `filter[x][]=a&filter[x][]=b` or
@@ -234,7 +251,7 @@ pub(super) fn list(ctx: &mut Ctx<'_>, req: &Req<'_>) -> Result<AmoAnswer, AmoErr
 /// `GET /api/v4/events/{id}`: the event, or 204.
 pub(super) fn get(ctx: &mut Ctx<'_>, req: &Req<'_>) -> Result<AmoAnswer, AmoError> {
     let id = req.ids.first().copied().unwrap_or_default();
-    match ctx.records.events.iter().find(|e| e.id == id) {
+    match ctx.records.events.iter().find(|e| id.parse() == Ok(e.id)) {
         Some(event) => Ok(AmoAnswer::ok(event.render(ctx))),
         None => Ok(AmoAnswer::no_content()),
     }

@@ -6,12 +6,14 @@
 //! every key of `params` (`call_status`, `call_result`, `call_responsible`
 //! round-trip) and record an `incoming_call` / `outgoing_call` event.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 
 use super::calls::{Problems, validate_all};
-use super::events::{NewEvent, filter_values, raw, record_event, singular};
+use super::events::{NewEvent, filter_values, plural, raw, record_event, singular};
 use super::{AmoAnswer, AmoError, Ctx, Records, Req, hal};
 
 /// A stored note and the kind of entity it is on, as typed fields (calls
@@ -21,7 +23,7 @@ use super::{AmoAnswer, AmoError, Ctx, Records, Req, hal};
 pub struct StoredNote {
     /// `leads`, `contacts` or `companies`.
     #[serde(rename = "_entity")]
-    pub entity: String,
+    pub entity: Cow<'static, str>,
     /// The note's id.
     pub id: u64,
     /// The id of the lead, contact or company it is on.
@@ -39,7 +41,7 @@ pub struct StoredNote {
     /// The responsible user's group.
     pub group_id: u64,
     /// `call_in`, `call_out`, `common`, …
-    pub note_type: String,
+    pub note_type: Cow<'static, str>,
     /// The type's parameters, every key as sent (kept as JSON text: one allocation).
     pub params: Box<RawValue>,
 }
@@ -79,11 +81,12 @@ const NOTE_TYPES: &[&str] = &[
 ];
 
 /// A note to store.
-pub(super) struct NewNote<'a> {
+pub(super) struct NewNote {
     /// `leads`, `contacts` or `companies`.
-    pub entity: &'a str,
+    pub entity: &'static str,
     pub entity_id: u64,
-    pub note_type: &'a str,
+    /// One of [`NOTE_TYPES`].
+    pub note_type: &'static str,
     pub params: Box<RawValue>,
     pub created_by: u64,
     /// Defaults (also when 0) to `created_by`, else the entity's responsible user.
@@ -106,7 +109,7 @@ fn find_entity<'r>(records: &'r Records, entity: &str, id: u64) -> Option<&'r Ma
 }
 
 /// Stores `note` and, for call notes, its call event; returns the note id.
-pub(super) fn store(ctx: &mut Ctx<'_>, note: NewNote<'_>) -> u64 {
+pub(super) fn store(ctx: &mut Ctx<'_>, note: NewNote) -> u64 {
     let id = ctx.new_id();
     let now = ctx.now();
     let at = note.created_at.unwrap_or(now);
@@ -120,7 +123,7 @@ pub(super) fn store(ctx: &mut Ctx<'_>, note: NewNote<'_>) -> u64 {
         owner
     });
     ctx.records.notes.push(StoredNote {
-        entity: note.entity.to_owned(),
+        entity: Cow::Borrowed(note.entity),
         id,
         entity_id: note.entity_id,
         created_by: note.created_by,
@@ -129,7 +132,7 @@ pub(super) fn store(ctx: &mut Ctx<'_>, note: NewNote<'_>) -> u64 {
         updated_at: at,
         responsible_user_id: responsible,
         group_id: 0,
-        note_type: note.note_type.to_owned(),
+        note_type: Cow::Borrowed(note.note_type),
         params: note.params,
     });
     let kind = match note.note_type {
@@ -151,8 +154,8 @@ pub(super) fn store(ctx: &mut Ctx<'_>, note: NewNote<'_>) -> u64 {
 }
 
 /// `leads` / `contacts` / `companies`: the first segment of the path.
-fn entity_of(ctx: &Ctx<'_>) -> String {
-    ctx.path.split('/').find(|s| !s.is_empty()).unwrap_or("contacts").to_ascii_lowercase()
+fn entity_of(ctx: &Ctx<'_>) -> &'static str {
+    plural(ctx.path.split('/').find(|s| !s.is_empty()).unwrap_or("contacts"))
 }
 
 /// The `{id}` of `/{entity}/{id}/notes…`: 400 when not a number.
@@ -211,7 +214,7 @@ pub(super) fn add(ctx: &mut Ctx<'_>, req: &Req<'_>) -> Result<AmoAnswer, AmoErro
             None => p.int(note, "entity_id", "entity_id", true),
         };
         if let Some(id) = entity_id
-            && find_entity(records, &entity, id).is_none()
+            && find_entity(records, entity, id).is_none()
         {
             p.push("NotFound", "entity_id", "Entity not found");
         }
@@ -232,9 +235,13 @@ pub(super) fn add(ctx: &mut Ctx<'_>, req: &Req<'_>) -> Result<AmoAnswer, AmoErro
         let number = |key: &str| note.get(key).and_then(Value::as_u64);
         let entity_id = in_path.or(number("entity_id")).unwrap_or(0);
         let new = NewNote {
-            entity: &entity,
+            entity,
             entity_id,
-            note_type: note.get("note_type").and_then(Value::as_str).unwrap_or("common"),
+            note_type: note
+                .get("note_type")
+                .and_then(Value::as_str)
+                .and_then(|t| NOTE_TYPES.iter().copied().find(|known| *known == t))
+                .unwrap_or("common"),
             params: raw(note.get("params").unwrap_or(&json!({}))),
             created_by: number("created_by").unwrap_or(0),
             responsible_user_id: number("responsible_user_id"),
