@@ -9,41 +9,17 @@ use std::time::{Duration, Instant};
 
 use callfull_cel::Assembler;
 use callfull_gen::{GenError, Generator, Scenario, WorldLookup};
-use callfull_model::{CallFull, CallStage, Crm};
+use callfull_model::{CallFull, CallStage};
 use callfull_world::World;
 
 use crate::amocrm::{self, AmoCrm, AmoSettings};
-use crate::bitrix24::{self, Bitrix24, Bitrix24Auth};
+use crate::bitrix24::{self, Bitrix24};
 use crate::error::ReplayError;
 use crate::http::Http;
 use crate::lookup::{CallFacts, ReplayLookup};
 use crate::summary::{Failure, Summary};
+use crate::target::Target;
 use crate::users::Users;
-
-/// Which CRM to replay against, and how to reach it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Target {
-    /// A Bitrix24 portal.
-    Bitrix24(Bitrix24Auth),
-    /// An amoCRM account: its URL (`https://sub.amocrm.ru`, with or without
-    /// `/api/v4`) and an access token.
-    AmoCrm {
-        /// The account's base URL.
-        url: String,
-        /// A long-lived or OAuth access token.
-        token: String,
-    },
-}
-
-impl Target {
-    /// The CRM the payloads are for.
-    pub fn crm(&self) -> Crm {
-        match self {
-            Target::Bitrix24(_) => Crm::Bitrix24,
-            Target::AmoCrm { .. } => Crm::AmoCrm,
-        }
-    }
-}
 
 /// What to replay.
 #[derive(Debug, Clone)]

@@ -35,11 +35,13 @@ mod error;
 mod http;
 mod lookup;
 mod summary;
+mod target;
 mod users;
 
 pub use amocrm::AmoSettings;
 pub use bitrix24::Bitrix24Auth;
-pub use driver::{Replay, RunOptions, Target};
+pub use driver::{Replay, RunOptions};
+pub use target::Target;
 pub use error::ReplayError;
 pub use http::{Http, HttpBuilder, RetryPolicy, Sleep};
 pub use lookup::CallFacts;
