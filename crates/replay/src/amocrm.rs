@@ -134,7 +134,8 @@ impl<'w> AmoCrm<'w> {
     /// `method path` with an optional JSON body; `None` for 204.
     async fn call(&self, method: Method, path: &str, body: Option<Value>) -> Result<Option<Value>, ReplayError> {
         let label = format!("{method} {}", path.split('?').next().unwrap_or(path));
-        let mut headers = vec![("authorization", format!("Bearer {}", self.token)), ("accept", "application/json".into())];
+        let mut headers =
+            vec![("authorization", format!("Bearer {}", self.token)), ("accept", "application/json".into())];
         if body.is_some() {
             headers.push(("content-type", "application/json".into()));
         }
@@ -161,7 +162,8 @@ impl<'w> AmoCrm<'w> {
                 }),
             };
         }
-        match parsed.as_ref().and_then(Value::as_object).filter(|p| p.contains_key("title") || p.contains_key("detail")) {
+        match parsed.as_ref().and_then(Value::as_object).filter(|p| p.contains_key("title") || p.contains_key("detail"))
+        {
             Some(problem) => Err(ReplayError::Crm {
                 request: label,
                 status: response.status,
@@ -286,7 +288,10 @@ impl<'w> AmoCrm<'w> {
             })
             .filter(|l| !matches!(l.get("status_id").and_then(Value::as_u64), Some(142 | 143)))
             .max_by_key(|l| {
-                (l.get("created_at").and_then(Value::as_i64).unwrap_or(0), l.get("id").and_then(Value::as_u64).unwrap_or(0))
+                (
+                    l.get("created_at").and_then(Value::as_i64).unwrap_or(0),
+                    l.get("id").and_then(Value::as_u64).unwrap_or(0),
+                )
             });
         Ok(open.map(|lead| self.entity_of(lead, entity_type::DEAL, false, users)))
     }
@@ -348,7 +353,13 @@ impl<'w> AmoCrm<'w> {
         Ok(())
     }
 
-    async fn unsorted(&self, facts: &CallFacts, cf: &CallFull, users: &Users, state: &mut CallState) -> Result<(), ReplayError> {
+    async fn unsorted(
+        &self,
+        facts: &CallFacts,
+        cf: &CallFull,
+        users: &Users,
+        state: &mut CallState,
+    ) -> Result<(), ReplayError> {
         let phone = &facts.client_phone;
         let mut metadata = json!({
             "uniq": facts.linkedid, "from": phone, "phone": phone, "called_at": facts.start.unix_secs(),
@@ -383,7 +394,13 @@ impl<'w> AmoCrm<'w> {
         Ok(())
     }
 
-    async fn log_call(&self, facts: &CallFacts, cf: &CallFull, users: &Users, state: &CallState) -> Result<(), ReplayError> {
+    async fn log_call(
+        &self,
+        facts: &CallFacts,
+        cf: &CallFull,
+        users: &Users,
+        state: &CallState,
+    ) -> Result<(), ReplayError> {
         let user = last_answered_user(cf)
             .filter(|id| users.by_id(id).is_some())
             .unwrap_or_else(|| self.responsible(facts, users, state));

@@ -15,11 +15,11 @@ use callfull_world::{World, call_full_raw, full_name};
 use hyper::Method;
 use serde_json::{Map, Value, json};
 
+use crate::driver::{duration_secs, last_answered_user};
 use crate::error::{ReplayError, excerpt};
 use crate::http::{Http, Request, Response};
 use crate::lookup::CallFacts;
 use crate::users::Users;
-use crate::driver::{duration_secs, last_answered_user};
 
 /// How the connector reaches the portal.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -225,9 +225,11 @@ impl<'w> Bitrix24<'w> {
             });
         };
         let name = match kind {
-            entity_type::CONTACT => {
-                full_name(str_field(&record, "NAME"), str_field(&record, "SECOND_NAME"), str_field(&record, "LAST_NAME"))
-            }
+            entity_type::CONTACT => full_name(
+                str_field(&record, "NAME"),
+                str_field(&record, "SECOND_NAME"),
+                str_field(&record, "LAST_NAME"),
+            ),
             _ => str_field(&record, "TITLE").to_owned(),
         };
         let phones = record
@@ -268,7 +270,13 @@ impl<'w> Bitrix24<'w> {
             .unwrap_or_default()
     }
 
-    async fn register(&self, facts: &CallFacts, cf: &CallFull, users: &Users, state: &mut CallState) -> Result<(), ReplayError> {
+    async fn register(
+        &self,
+        facts: &CallFacts,
+        cf: &CallFull,
+        users: &Users,
+        state: &mut CallState,
+    ) -> Result<(), ReplayError> {
         let user_id = self.responsible(facts, users, state);
         let kind = match facts.direction {
             CallType::Outgoing => 1,
@@ -327,9 +335,10 @@ impl<'w> Bitrix24<'w> {
         };
         let same = state.entity.as_ref().is_some_and(|e| e.id == entity_id && e.kind == entity_kind);
         if !entity_id.is_empty() && !same && entity_type::BITRIX24.contains(&entity_kind.as_str()) {
-            let is_new = [&registration.created_lead_id, &registration.created_contact_id, &registration.created_company_id]
-                .iter()
-                .any(|id| **id == entity_id);
+            let is_new =
+                [&registration.created_lead_id, &registration.created_contact_id, &registration.created_company_id]
+                    .iter()
+                    .any(|id| **id == entity_id);
             state.entity = Some(self.entity(&entity_kind, &entity_id, is_new, users).await?);
         }
         state.registration = Some(registration);

@@ -87,13 +87,9 @@ impl<'w> Replay<'w> {
         let crm = self.target.crm();
         let mut connector = match &self.target {
             Target::Bitrix24(auth) => Connector::Bitrix24(Bitrix24::new(self.http.clone(), auth.clone(), self.world)?),
-            Target::AmoCrm { url, token } => Connector::AmoCrm(AmoCrm::new(
-                self.http.clone(),
-                url,
-                token.clone(),
-                self.world,
-                self.amocrm.clone(),
-            )?),
+            Target::AmoCrm { url, token } => {
+                Connector::AmoCrm(AmoCrm::new(self.http.clone(), url, token.clone(), self.world, self.amocrm.clone())?)
+            }
         };
         let generator = Generator::new(self.world, crm, options.seed, options.scenarios.clone())
             .with_mix()
@@ -125,7 +121,8 @@ impl<'w> Replay<'w> {
             build += t.elapsed();
             let Some(facts) = lookup.facts.into_inner() else { continue };
             summary.calls += 1;
-            let result = replay_call(&connector, &facts, &users, stages, &mut build, |stage, cf| sink(index, stage, cf)).await;
+            let result =
+                replay_call(&connector, &facts, &users, stages, &mut build, |stage, cf| sink(index, stage, cf)).await;
             match result {
                 Ok(()) => summary.ok += 1,
                 Err(error) => summary.failures.push(Failure { index, scenario: generated.scenario.name, error }),

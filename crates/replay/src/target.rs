@@ -55,7 +55,10 @@ impl Target {
         target.ok_or_else(|| ReplayError::Garbage {
             request: label,
             status: response.status,
-            reason: format!("no {} credentials (is this a callfull serve? else give --webhook or --token)", crm.as_str()),
+            reason: format!(
+                "no {} credentials (is this a callfull serve? else give --webhook or --token)",
+                crm.as_str()
+            ),
             excerpt: excerpt(&response.body),
         })
     }

@@ -59,7 +59,10 @@ async fn past_the_retry_budget_the_call_fails_as_rate_limited() {
     let run = replay(&World::from_seed(7), target(&fake.server, Crm::Bitrix24), http, 7, 2).await;
     assert_eq!(run.summary.failures.len(), 1, "{}", run.summary);
     let error = &run.summary.failures[0].error;
-    assert_eq!(*error, ReplayError::RateLimited { request: "POST telephony.externalcall.register".into(), status: 503, attempts: 3 });
+    assert_eq!(
+        *error,
+        ReplayError::RateLimited { request: "POST telephony.externalcall.register".into(), status: 503, attempts: 3 }
+    );
 }
 
 /// With the fake's own limits on, a sleep that moves the fake's clock

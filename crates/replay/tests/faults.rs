@@ -55,7 +55,8 @@ async fn proxy(upstream: String, needle: &'static str, how: Break) -> String {
                         }
                         let (parts, body) = req.into_parts();
                         let body = body.collect().await.unwrap().to_bytes();
-                        let mut forward = hyper::Request::builder().method(parts.method).uri(format!("{upstream}{path}"));
+                        let mut forward =
+                            hyper::Request::builder().method(parts.method).uri(format!("{upstream}{path}"));
                         for (name, value) in &parts.headers {
                             forward = forward.header(name, value);
                         }
@@ -65,7 +66,8 @@ async fn proxy(upstream: String, needle: &'static str, how: Break) -> String {
                         Ok::<_, &str>(hyper::Response::from_parts(parts, Full::new(body)))
                     }
                 });
-                let _ = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
+                let _ =
+                    hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
             });
         }
     });
@@ -97,7 +99,11 @@ async fn a_garbage_answer_names_the_request_and_the_next_call_goes_on() {
     assert!(matches!(error, ReplayError::Garbage { status: 200, .. }), "{error}");
     assert_eq!(error.request(), "POST telephony.externalcall.register");
     assert!(error.to_string().contains("not a JSON object"), "{error}");
-    assert!(run.summary.to_string().contains("call 0 (incoming_answered): POST telephony.externalcall.register"), "{}", run.summary);
+    assert!(
+        run.summary.to_string().contains("call 0 (incoming_answered): POST telephony.externalcall.register"),
+        "{}",
+        run.summary
+    );
     assert!(run.stages.iter().any(|(i, _, _)| *i == 3), "later calls were replayed");
 }
 
@@ -127,7 +133,11 @@ async fn an_unreachable_crm_stops_the_run_before_any_call() {
     let run = replay(&world, target, Http::builder().build().unwrap(), 7, 3).await;
     assert!(matches!(run.summary.setup, Some(ReplayError::Transport { .. })), "{}", run.summary);
     assert_eq!(run.summary.calls, 0);
-    assert!(run.summary.to_string().contains("could not start: GET /api/v4/users: connection failed"), "{}", run.summary);
+    assert!(
+        run.summary.to_string().contains("could not start: GET /api/v4/users: connection failed"),
+        "{}",
+        run.summary
+    );
 }
 
 #[tokio::test]

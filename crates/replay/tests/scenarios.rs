@@ -22,7 +22,8 @@ async fn bitrix24_every_scenario_validates_and_registration_is_the_portals() {
     let fake = fake(SEED, false).await;
     let world = World::from_seed(SEED);
     // Act
-    let run = replay(&world, target(&fake.server, Crm::Bitrix24), Http::builder().build().unwrap(), SEED, count()).await;
+    let run =
+        replay(&world, target(&fake.server, Crm::Bitrix24), Http::builder().build().unwrap(), SEED, count()).await;
     // Assert
     assert!(run.summary.is_ok(), "{}", run.summary);
     assert_eq!(run.summary.calls, count());
@@ -46,11 +47,16 @@ async fn bitrix24_every_scenario_validates_and_registration_is_the_portals() {
             continue;
         };
         registered += 1;
-        let row = finished.get(&registration.id).unwrap_or_else(|| panic!("call {i}: {} unknown to the portal", registration.id));
+        let row = finished
+            .get(&registration.id)
+            .unwrap_or_else(|| panic!("call {i}: {} unknown to the portal", registration.id));
         assert_eq!(row["CALL_FAILED_CODE"].as_str().unwrap(), cf.result.0.to_string(), "call {i}");
         assert_eq!(row["CRM_ACTIVITY_ID"].to_string(), registration.activity_id, "call {i}");
         let entity = cf.entity.as_ref().unwrap();
-        assert_eq!((entity.id.as_str(), entity.kind.as_str()), (registration.entity_id.as_str(), registration.entity_type.as_str()));
+        assert_eq!(
+            (entity.id.as_str(), entity.kind.as_str()),
+            (registration.entity_id.as_str(), registration.entity_type.as_str())
+        );
         assert_eq!(entity.is_new, !registration.created_lead_id.is_empty(), "call {i}");
         if entity.is_new {
             let lead = state["leads"].as_array().unwrap().iter().find(|l| l["ID"] == Value::from(entity.id.clone()));
@@ -69,15 +75,23 @@ async fn bitrix24_rings_are_shown_and_hidden() {
     let world = World::from_seed(SEED);
     let incoming = callfull_gen::find_scenario("incoming_answered").unwrap();
     let options = callfull_replay::RunOptions { seed: SEED, scenarios: vec![incoming], count: 1, first: 0 };
-    let summary = callfull_replay::Replay::new(&world, target(&fake.server, Crm::Bitrix24), Http::builder().build().unwrap())
-        .run(&options, |_, _, _| {})
-        .await
-        .unwrap();
+    let summary =
+        callfull_replay::Replay::new(&world, target(&fake.server, Crm::Bitrix24), Http::builder().build().unwrap())
+            .run(&options, |_, _, _| {})
+            .await
+            .unwrap();
     assert!(summary.is_ok(), "{summary}");
     let journal = admin(&fake.server, "/_admin/journal?limit=100").await;
     let methods: Vec<String> =
         journal["entries"].as_array().unwrap().iter().map(|e| e["method"].as_str().unwrap().to_owned()).collect();
-    for method in ["user.get", "crm.duplicate.findbycomm", "telephony.externalcall.register", "telephony.externalcall.show", "telephony.externalcall.hide", "telephony.externalcall.finish"] {
+    for method in [
+        "user.get",
+        "crm.duplicate.findbycomm",
+        "telephony.externalcall.register",
+        "telephony.externalcall.show",
+        "telephony.externalcall.hide",
+        "telephony.externalcall.finish",
+    ] {
         assert!(methods.iter().any(|m| m.eq_ignore_ascii_case(method)), "{method} in {methods:?}");
     }
 }
@@ -110,8 +124,14 @@ async fn amocrm_every_scenario_validates_and_cards_are_the_accounts() {
         }
     }
     assert!(new > 0, "some calls came from unknown numbers");
-    let calls = state["notes"].as_array().map_or(0, |n| n.iter().filter(|n| n["note_type"].as_str().is_some_and(|t| t.starts_with("call_"))).count());
-    assert!(calls > 0, "POST /calls left call notes: {}", state.as_object().unwrap().keys().cloned().collect::<Vec<_>>().join(","));
+    let calls = state["notes"]
+        .as_array()
+        .map_or(0, |n| n.iter().filter(|n| n["note_type"].as_str().is_some_and(|t| t.starts_with("call_"))).count());
+    assert!(
+        calls > 0,
+        "POST /calls left call notes: {}",
+        state.as_object().unwrap().keys().cloned().collect::<Vec<_>>().join(",")
+    );
 }
 
 #[tokio::test]
@@ -133,4 +153,3 @@ async fn the_same_seed_against_a_fresh_fake_gives_the_same_bytes() {
         assert!(outputs[0] == outputs[1], "{crm:?}: two runs differ");
     }
 }
-

@@ -39,9 +39,7 @@ pub async fn fake(seed: u64, rate_limited: bool) -> Fake {
 
 pub fn target(server: &CrmServer, crm: Crm) -> Target {
     match crm {
-        Crm::AmoCrm => {
-            Target::AmoCrm { url: server.uri(), token: server.amocrm().long_lived_token().to_owned() }
-        }
+        Crm::AmoCrm => Target::AmoCrm { url: server.uri(), token: server.amocrm().long_lived_token().to_owned() },
         _ => Target::Bitrix24(Bitrix24Auth::Webhook(server.bitrix24_webhook_url())),
     }
 }
