@@ -59,7 +59,7 @@ async fn bitrix24_every_scenario_validates_and_registration_is_the_portals() {
         );
         assert_eq!(entity.is_new, !registration.created_lead_id.is_empty(), "call {i}");
         if entity.is_new {
-            let lead = state["leads"].as_array().unwrap().iter().find(|l| l["ID"] == Value::from(entity.id.clone()));
+            let lead = state["leads"].as_array().unwrap().iter().find(|l| l["ID"].as_str() == Some(entity.id.as_str()));
             assert!(lead.is_some(), "call {i}: new lead {} is in the portal", entity.id);
         }
     }

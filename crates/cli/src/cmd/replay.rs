@@ -48,10 +48,7 @@ pub fn run(args: &ReplayArgs) -> anyhow::Result<ExitCode> {
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
     let mut write_error: Option<io::Error> = None;
     let outcome = runtime.block_on(async {
-        let target = match target(args, crm, &http).await {
-            Ok(target) => target,
-            Err(e) => return Err(e),
-        };
+        let target = target(args, crm, &http).await?;
         let replay = Replay::new(&world, target, http.clone()).amocrm_settings(amo);
         let mut buf = Vec::with_capacity(8 << 10);
         replay
@@ -66,7 +63,6 @@ pub fn run(args: &ReplayArgs) -> anyhow::Result<ExitCode> {
                 }
             })
             .await
-            .map_err(Into::into)
     });
     let flushed = out.flush();
     drop(out);
