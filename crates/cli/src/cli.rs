@@ -9,7 +9,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// Contract, payloads and fake CRMs for Asterisk↔CRM connectors (call_full).
 #[derive(Debug, Parser)]
 #[command(name = "callfull", version, about, propagate_version = true, arg_required_else_help = true)]
-#[command(after_help = "Exit codes: 0 ok, 1 a payload breaks the contract, 2 bad usage or unreadable input.")]
+#[command(
+    after_help = "Exit codes: 0 ok, 1 a payload breaks the contract (replay: a call failed), 2 bad usage or unreadable input."
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
