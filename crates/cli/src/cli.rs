@@ -9,7 +9,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// Contract, payloads and fake CRMs for Asterisk↔CRM connectors (call_full).
 #[derive(Debug, Parser)]
 #[command(name = "callfull", version, about, propagate_version = true, arg_required_else_help = true)]
-#[command(after_help = "Exit codes: 0 ok, 1 a payload breaks the contract, 2 bad usage or unreadable input.")]
+#[command(
+    after_help = "Exit codes: 0 ok, 1 a payload breaks the contract (replay: a call failed), 2 bad usage or unreadable input."
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -29,6 +31,8 @@ pub enum Command {
     Generate(GenerateArgs),
     /// Serve a fake Bitrix24 REST portal over the seeded world (amoCRM follows).
     Serve(ServeArgs),
+    /// Replay a connector: make each call's CRM requests and print call_full filled from the answers.
+    Replay(ReplayArgs),
 }
 
 /// The CRM flavour of a payload.
@@ -278,6 +282,13 @@ pub struct ServeArgs {
     #[arg(long)]
     pub no_rate_limit: bool,
 
+    /// Freeze the server clock at this Unix time (seconds); it then moves only
+    /// by `POST /_admin/clock`. Answers that carry the time (CALL_ID, new
+    /// records) are then the same run after run. Frozen, the rate limits
+    /// never refill: use with --no-rate-limit.
+    #[arg(long, value_name = "UNIX_SECS")]
+    pub clock_at: Option<i64>,
+
     /// Keep the CRM state in FILE across restarts: read at start if it exists,
     /// written (atomically, flushed to disk) before each write is answered.
     #[arg(long, value_name = "FILE")]
@@ -341,4 +352,91 @@ pub enum CrmChoice {
     Bitrix24,
     /// amoCRM only.
     Amocrm,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Every call is generated as `callfull generate` makes it; at each stage the requests a connector makes
+go to the CRM (docs/replay.md lists them), and registration, entity and deal come from its answers.
+Output: the customization input of every stage, one per line, as `generate` prints it. A failed request
+ends its call (reported, with the request and why); the next call goes on. The summary goes to stderr.
+
+Against `callfull serve` the credentials are read from its /_admin/info when --webhook and --token are
+not given. For the same bytes run after run, serve with a frozen clock and no rate limit:
+  callfull serve --port 8080 --seed 42 --no-rate-limit --clock-at 1794895200
+
+Examples:
+  callfull replay --crm bitrix24 --url http://127.0.0.1:8080 --seed 42 --count 100
+  callfull replay --crm amocrm --url https://example.amocrm.ru --token \"$AMO_TOKEN\" --scenario incoming_missed
+  callfull replay --url https://example.bitrix24.ru --webhook https://example.bitrix24.ru/rest/1/abc/
+
+Exit codes: 0 every call replayed, 1 some call failed (or the CRM could not be reached), 2 bad usage.")]
+pub struct ReplayArgs {
+    /// Which CRM the URL is.
+    #[arg(long, value_enum, default_value = "bitrix24", env = "CALLFULL_CRM")]
+    pub crm: GenCrm,
+
+    /// The CRM's base URL (`http://127.0.0.1:8080` for callfull serve, `https://portal.bitrix24.ru`, `https://sub.amocrm.ru`).
+    #[arg(long, value_name = "URL")]
+    pub url: String,
+
+    /// Bitrix24 incoming webhook: a full URL, or its path under --url (`/rest/1/abc/`).
+    #[arg(long, value_name = "URL", conflicts_with = "token")]
+    pub webhook: Option<String>,
+
+    /// Access token (Bitrix24 OAuth, sent as `auth`; amoCRM long-lived or OAuth, as a Bearer token).
+    #[arg(long, value_name = "TOKEN", env = "CALLFULL_CRM_TOKEN")]
+    pub token: Option<String>,
+
+    /// Scenarios to use (see `callfull scenarios`), comma-separated or repeated; `all` for every one.
+    #[arg(long, value_name = "NAME", value_delimiter = ',', default_value = "all")]
+    pub scenario: Vec<String>,
+
+    /// Number of calls (default: one per selected scenario).
+    #[arg(long, value_name = "N")]
+    pub count: Option<u64>,
+
+    /// The index of the first call (to replay one call of a run again: --first I --count 1).
+    #[arg(long, value_name = "I", default_value_t = 0)]
+    pub first: u64,
+
+    /// The seed: same seed, same calls (serve the fake with the same one).
+    #[arg(long, value_name = "SEED", default_value_t = 1, env = "CALLFULL_SEED")]
+    pub seed: u64,
+
+    /// World settings (TOML): the PBX's extensions, trunks and prefixes; default: the built-in world.
+    #[arg(long, value_name = "FILE")]
+    pub world: Option<PathBuf>,
+
+    /// Only print this stage: conversation_requested, conversation_accepted, conversation_ended, call_ended, or all.
+    #[arg(long, value_name = "STAGE", default_value = "all")]
+    pub stage: StageArg,
+
+    /// Pretty-print each payload.
+    #[arg(long)]
+    pub pretty: bool,
+
+    /// Longest wait for one answer, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 30.0)]
+    pub timeout: f64,
+
+    /// Retries of a request the CRM rate-limits (Bitrix24 503 QUERY_LIMIT_EXCEEDED, amoCRM 429), backing off 0.5 s, 1 s, 2 s … 8 s.
+    #[arg(long, value_name = "N", default_value_t = 8)]
+    pub retries: u32,
+
+    /// Also trust the CA certificates in this PEM file (`callfull serve --tls` writes one).
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
+
+    /// amoCRM: do not create a contact for an unknown number (the call goes to unsorted instead).
+    #[arg(long)]
+    pub amo_no_contact: bool,
+
+    /// amoCRM: create no lead with a new contact.
+    #[arg(long)]
+    pub amo_no_lead: bool,
+
+    /// amoCRM: a missed call from an unknown number creates a contact and lead, not an unsorted entry.
+    #[arg(long)]
+    pub amo_no_unsorted: bool,
 }

@@ -25,6 +25,7 @@ fn main() -> ExitCode {
         Command::Scenarios => cmd::scenarios::run(),
         Command::Generate(args) => cmd::generate::run(&args),
         Command::Serve(args) => cmd::serve::run(&args),
+        Command::Replay(args) => cmd::replay::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -5,6 +5,7 @@ mod util;
 
 mod bad_input;
 mod generate;
+mod replay;
 mod schema;
 mod serve;
 mod validate;

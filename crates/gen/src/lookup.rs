@@ -194,6 +194,14 @@ impl WorldLookup<'_> {
         }
     }
 
+    /// The recording link the PBX gives an answered call (`None` for an
+    /// unanswered or internal one), without the CRM side of [`Lookup::binding`].
+    pub fn record(&self, request: &BindingRequest<'_>) -> Option<String> {
+        let phone = request.client.filter(|_| request.direction != CallType::Local)?;
+        let start = request.start.local(self.utc_offset_secs);
+        request.answered.then(|| self.record_url(request, phone, start))
+    }
+
     /// FreePBX's recording name under the company's PBX host.
     fn record_url(&self, request: &BindingRequest<'_>, phone: &str, start: DateTime) -> String {
         let (y, mo, d, h, mi, s) = start.parts();

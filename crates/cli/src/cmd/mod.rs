@@ -1,4 +1,5 @@
 pub mod generate;
+pub mod replay;
 pub mod rules;
 pub mod scenarios;
 pub mod schema;

@@ -27,7 +27,13 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
             telephony_error_code: args.b24_telephony_error_code.clone(),
             wrong_webhook_status: args.b24_wrong_webhook_status,
         };
-        let clock = Arc::new(callfull_crm::admin::AdjustableClock::new(SystemClock));
+        let clock = Arc::new(match args.clock_at {
+            Some(secs) => {
+                let micros = secs.checked_mul(1_000_000).context("--clock-at is out of range")?;
+                callfull_crm::admin::AdjustableClock::new(callfull_crm::ManualClock::at(micros))
+            }
+            None => callfull_crm::admin::AdjustableClock::new(SystemClock),
+        });
         let tls = match (args.tls, &args.tls_ca) {
             (false, _) => None,
             (true, ca) => {
