@@ -170,8 +170,15 @@ impl HttpBuilder {
             .map_err(|e| ReplayError::BadUrl { url: String::new(), reason: e.to_string() })?
             .with_root_certificates(roots)
             .with_no_client_auth();
-        let connector =
-            hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(tls).https_or_http().enable_http1().build();
+        let mut http = HttpConnector::new();
+        // Without it a small request waits on Nagle's algorithm for the ACK of the one before.
+        http.set_nodelay(true);
+        http.enforce_http(false);
+        let connector = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(tls)
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(http);
         let client = Client::builder(TokioExecutor::new()).build(connector);
         Ok(Http { client, timeout: self.timeout, retry: self.retry, sleep: self.sleep, counters: Arc::default() })
     }
