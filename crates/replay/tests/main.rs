@@ -4,5 +4,6 @@
 mod util;
 
 mod backoff;
+mod contract;
 mod faults;
 mod scenarios;
