@@ -259,6 +259,11 @@ impl CrmServer {
         &self.shared.amocrm
     }
 
+    /// The requests it answered (the last [`JOURNAL_CAP`](crate::admin::JOURNAL_CAP)), as `GET /_admin/journal` lists them.
+    pub fn journal(&self) -> &crate::admin::Journal {
+        &self.shared.journal
+    }
+
     /// Which CRMs it answers for.
     pub fn crms(&self) -> Crms {
         self.shared.crms
