@@ -38,12 +38,12 @@ pub struct Shared {
 
 impl Shared {
     /// The state of a server for `portal` on `clock`, reached at `base_url`.
-    pub fn new(portal: Portal, clock: Arc<AdjustableClock>, base_url: impl Into<String>) -> Self {
-        match Shared::open(portal, clock, base_url, crate::amocrm::AccountOptions::default()) {
-            Ok(shared) => shared,
-            // The default options name no state file: there is nothing to read.
-            Err(_) => unreachable!("no amoCRM state file to read"),
-        }
+    pub fn new(mut portal: Portal, clock: Arc<AdjustableClock>, base_url: impl Into<String>) -> Self {
+        let base_url = base_url.into();
+        portal.set_public_url(&base_url);
+        let options = crate::amocrm::AccountOptions::default();
+        let amocrm = crate::amocrm::Account::seeded(portal.world().clone(), options, &base_url);
+        Shared::of(portal, amocrm, clock, base_url)
     }
 
     /// [`Shared::new`] with the amoCRM account behaving as `amocrm` says;
@@ -57,7 +57,11 @@ impl Shared {
         let base_url = base_url.into();
         portal.set_public_url(&base_url);
         let amocrm = crate::amocrm::Account::open(portal.world().clone(), amocrm, &base_url)?;
-        Ok(Shared {
+        Ok(Shared::of(portal, amocrm, clock, base_url))
+    }
+
+    fn of(portal: Portal, amocrm: crate::amocrm::Account, clock: Arc<AdjustableClock>, base_url: String) -> Self {
+        Shared {
             bitrix24: Arc::new(portal),
             amocrm: Arc::new(amocrm),
             clock,
@@ -67,7 +71,7 @@ impl Shared {
             admin_token: None,
             crms: Crms::Both,
             tls_ca_file: None,
-        })
+        }
     }
 
     /// The amoCRM account behaves as `options` say (default: the vendor's 7

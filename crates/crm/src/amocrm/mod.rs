@@ -155,8 +155,14 @@ impl Account {
     /// The account of `world` with `options`, served at `http://127.0.0.1`
     /// from its seeded records (`options.state_file` is not read: see [`Account::open`]).
     pub fn new(world: World, options: AccountOptions) -> Self {
-        let records = seeded_records(&world, "http://127.0.0.1");
-        Account::with_records(world, options, "http://127.0.0.1", records)
+        Account::seeded(world, options, "http://127.0.0.1")
+    }
+
+    /// The account of `world` with `options`, served at `url`, from its
+    /// seeded records (`options.state_file` is not read).
+    pub fn seeded(world: World, options: AccountOptions, url: &str) -> Self {
+        let records = seeded_records(&world, url);
+        Account::with_records(world, options, url, records)
     }
 
     /// The account of `world` with `options`, served at `url` (hrefs in
