@@ -40,6 +40,10 @@ pub struct Telephony {
     active: Vec<ActiveCall>,
     /// Finished calls: the statistics rows `finish` answered with.
     stats: Vec<Map<String, Value>>,
+    /// `CALL_ID` → position in `stats`, built on first use (a long replay
+    /// attaches a record to each of its calls: no scan per request).
+    #[serde(skip)]
+    stats_by_call: std::cell::OnceCell<std::collections::HashMap<String, usize>>,
     /// Call activities (`crm.activity.*`).
     activities: Vec<Map<String, Value>>,
     /// External lines: `(ID, NUMBER, NAME, CRM_AUTO_CREATE)`.
@@ -61,10 +65,33 @@ struct PendingUpload {
 }
 
 impl Telephony {
+    /// The position of `call_id`'s statistics row.
+    fn stat_of(&self, call_id: &str) -> Option<usize> {
+        let index = self.stats_by_call.get_or_init(|| {
+            let mut index = std::collections::HashMap::new();
+            for (at, row) in self.stats.iter().enumerate() {
+                if let Some(id) = row.get("CALL_ID").and_then(Value::as_str) {
+                    index.entry(id.to_owned()).or_insert(at);
+                }
+            }
+            index
+        });
+        index.get(call_id).copied()
+    }
+
+    /// Adds a finished call's statistics row.
+    fn push_stat(&mut self, row: Map<String, Value>) {
+        if let (Some(index), Some(id)) = (self.stats_by_call.get_mut(), row.get("CALL_ID").and_then(Value::as_str)) {
+            index.entry(id.to_owned()).or_insert(self.stats.len());
+        }
+        self.stats.push(row);
+    }
+
     pub(crate) fn new(world: &World) -> Self {
         Telephony {
             active: Vec::new(),
             stats: Vec::new(),
+            stats_by_call: std::cell::OnceCell::new(),
             activities: Vec::new(),
             lines: Vec::new(),
             uploads: Vec::new(),
@@ -454,7 +481,7 @@ pub(super) fn finish(ctx: &mut Ctx<'_>, p: &Map<String, Value>) -> Result<Answer
         obj.insert("ID".into(), json!(stat_id));
     }
     let row = row.as_object().cloned().unwrap_or_default();
-    ctx.records.telephony.stats.push(row.clone());
+    ctx.records.telephony.push_stat(row.clone());
     Ok(Answer::of(Value::Object(row)))
 }
 
@@ -510,9 +537,7 @@ fn activity(
 
 pub(super) fn attach_record(ctx: &mut Ctx<'_>, p: &Map<String, Value>) -> Result<Answer, B24Error> {
     let call_id = str_param(p, "CALL_ID").unwrap_or_default();
-    let finished =
-        ctx.records.telephony.stats.iter().any(|s| s.get("CALL_ID").and_then(Value::as_str) == Some(call_id.as_str()));
-    if !finished {
+    if ctx.records.telephony.stat_of(&call_id).is_none() {
         return Err(B24Error::legacy("Call is not found in the statistic table. Looks like it is not finished yet."));
     }
     let url = str_param(p, "RECORD_URL");
@@ -572,9 +597,8 @@ fn check_extension(name: &str) -> Result<(), B24Error> {
 /// (`FILES`); calling again replaces the previous record.
 fn attach_file(ctx: &mut Ctx<'_>, call_id: &str, url: String) -> u64 {
     let file_id = ctx.records.telephony.new_id();
-    if let Some(row) =
-        ctx.records.telephony.stats.iter_mut().find(|s| s.get("CALL_ID").and_then(Value::as_str) == Some(call_id))
-    {
+    let at = ctx.records.telephony.stat_of(call_id);
+    if let Some(row) = at.and_then(|at| ctx.records.telephony.stats.get_mut(at)) {
         row.insert("RECORD_FILE_ID".into(), json!(file_id));
         row.insert("CALL_RECORD_URL".into(), json!(url));
     }
