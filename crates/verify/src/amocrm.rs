@@ -45,7 +45,9 @@ impl SeededPhones {
         let field_id = world.amo.phone_field.id;
         for client in clients {
             let object = Value::Object(world.amocrm_entity_object(client));
-            keys.extend(phones_of(&object, Some(field_id)).into_iter().map(|p| phone_key(&p)).filter(|k| !k.is_empty()));
+            keys.extend(
+                phones_of(&object, Some(field_id)).into_iter().map(|p| phone_key(&p)).filter(|k| !k.is_empty()),
+            );
         }
         SeededPhones { keys, phone_field_id: Some(field_id) }
     }
@@ -117,7 +119,14 @@ pub(crate) struct Checker<'s> {
     unsorted: HashMap<(String, String), u64>,
 }
 
-fn breach(entry: &Entry, rule: Rule, severity: Severity, item: Option<usize>, message: String, params: Value) -> Breach {
+fn breach(
+    entry: &Entry,
+    rule: Rule,
+    severity: Severity,
+    item: Option<usize>,
+    message: String,
+    params: Value,
+) -> Breach {
     Breach { rule, severity, seq: entry.seq, method: entry.method.clone(), item, message, params, related_seq: None }
 }
 
@@ -168,7 +177,9 @@ impl<'s> Checker<'s> {
                         Some(Value::Array(items)) if items.is_empty() => {
                             "an empty array (the account answers 400 \"Request data can not be empty\")".to_owned()
                         }
-                        Some(Value::Array(items)) => format!("{} items, more than the {cap} one request takes", items.len()),
+                        Some(Value::Array(items)) => {
+                            format!("{} items, more than the {cap} one request takes", items.len())
+                        }
                         Some(v) => format!("the body is {}, expected a JSON array of items", show(Some(v))),
                     };
                     let shown = match other {
@@ -260,11 +271,15 @@ impl<'s> Checker<'s> {
         };
         match call.get("direction") {
             Some(Value::String(d)) if d == "inbound" || d == "outbound" => {}
-            other => required(format!("direction is {}, expected \"inbound\" or \"outbound\"", show(other)), &["direction"]),
+            other => {
+                required(format!("direction is {}, expected \"inbound\" or \"outbound\"", show(other)), &["direction"])
+            }
         }
         match call.get("duration") {
             Some(v) if v.as_u64().is_some() => {}
-            other => required(format!("duration is {}, expected whole seconds (an int ≥ 0)", show(other)), &["duration"]),
+            other => {
+                required(format!("duration is {}, expected whole seconds (an int ≥ 0)", show(other)), &["duration"])
+            }
         }
         match call.get("source") {
             Some(Value::String(s)) if !s.trim().is_empty() => {}
@@ -317,9 +332,10 @@ impl<'s> Checker<'s> {
     fn known_phone(&self, entry: &Entry, i: usize, phone: &str, sink: &mut Sink) {
         let key = phone_key(phone);
         let found_by = |table: Option<Table>, found: bool| {
-            self.searches.iter().rev().any(|s| {
-                key.ends_with(&s.digits) && s.found == found && table.is_none_or(|t| s.table == t)
-            })
+            self.searches
+                .iter()
+                .rev()
+                .any(|s| key.ends_with(&s.digits) && s.found == found && table.is_none_or(|t| s.table == t))
         };
         if self.created.contains(&key) || self.seeded.is_some_and(|s| s.keys.contains(&key)) || found_by(None, true) {
             return;
@@ -328,17 +344,23 @@ impl<'s> Checker<'s> {
         let (severity, message) = if self.hidden.contains(&key) {
             (
                 Severity::Warning,
-                format!("phone {phone} is only on a contact inside an unsorted entry, hidden until the entry is accepted"),
+                format!(
+                    "phone {phone} is only on a contact inside an unsorted entry, hidden until the entry is accepted"
+                ),
             )
         } else if self.seeded.is_some() {
             (
                 sink.history(entry.seq, Severity::Error),
-                format!("phone {phone} belongs to no contact or company: not seeded, not created earlier in the journal"),
+                format!(
+                    "phone {phone} belongs to no contact or company: not seeded, not created earlier in the journal"
+                ),
             )
         } else if found_by(Some(Table::Contacts), false) && found_by(Some(Table::Companies), false) {
             (
                 sink.history(entry.seq, Severity::Error),
-                format!("phone {phone} belongs to no contact or company: earlier searches of both found nobody, and none was created since"),
+                format!(
+                    "phone {phone} belongs to no contact or company: earlier searches of both found nobody, and none was created since"
+                ),
             )
         } else {
             (
@@ -373,7 +395,12 @@ impl<'s> Checker<'s> {
         let meta = match item.get("metadata") {
             Some(Value::Object(meta)) => Some(meta),
             other => {
-                shape(Severity::Error, format!("metadata is {}, expected the call's object", show(other)), "metadata", other);
+                shape(
+                    Severity::Error,
+                    format!("metadata is {}, expected the call's object", show(other)),
+                    "metadata",
+                    other,
+                );
                 None
             }
         };
@@ -387,7 +414,12 @@ impl<'s> Checker<'s> {
                     "metadata.uniq",
                     None,
                 ),
-                other => shape(Severity::Error, format!("metadata.uniq is {}, expected a string", show(other)), "metadata.uniq", other),
+                other => shape(
+                    Severity::Error,
+                    format!("metadata.uniq is {}, expected a string", show(other)),
+                    "metadata.uniq",
+                    other,
+                ),
             }
             match meta.get("phone") {
                 Some(Value::String(_)) => {}
@@ -395,25 +427,52 @@ impl<'s> Checker<'s> {
                 None | Some(Value::Null) => {
                     shape(Severity::Warning, "metadata.phone is missing".into(), "metadata.phone", None)
                 }
-                other => shape(Severity::Error, format!("metadata.phone is {}, expected a string or an int", show(other)), "metadata.phone", other),
+                other => shape(
+                    Severity::Error,
+                    format!("metadata.phone is {}, expected a string or an int", show(other)),
+                    "metadata.phone",
+                    other,
+                ),
             }
             for key in ["called_at", "duration"] {
                 if let Some(v) = meta.get(key).filter(|v| !v.is_null())
                     && v.as_u64().is_none()
                 {
-                    shape(Severity::Error, format!("metadata.{key} is {}, expected an int", show(Some(v))), &format!("metadata.{key}"), Some(v));
+                    shape(
+                        Severity::Error,
+                        format!("metadata.{key} is {}, expected an int", show(Some(v))),
+                        &format!("metadata.{key}"),
+                        Some(v),
+                    );
                 }
             }
             for key in ["from", "link", "service_code"] {
                 if let Some(v) = meta.get(key).filter(|v| !v.is_null() && !v.is_string()) {
-                    shape(Severity::Error, format!("metadata.{key} is {}, expected a string", show(Some(v))), &format!("metadata.{key}"), Some(v));
+                    shape(
+                        Severity::Error,
+                        format!("metadata.{key} is {}, expected a string", show(Some(v))),
+                        &format!("metadata.{key}"),
+                        Some(v),
+                    );
                 }
             }
-            if let Some(v) = meta.get("call_responsible").filter(|v| !v.is_null() && !v.is_string() && v.as_u64().is_none()) {
-                shape(Severity::Error, format!("metadata.call_responsible is {}, expected a user id, phone or name", show(Some(v))), "metadata.call_responsible", Some(v));
+            if let Some(v) =
+                meta.get("call_responsible").filter(|v| !v.is_null() && !v.is_string() && v.as_u64().is_none())
+            {
+                shape(
+                    Severity::Error,
+                    format!("metadata.call_responsible is {}, expected a user id, phone or name", show(Some(v))),
+                    "metadata.call_responsible",
+                    Some(v),
+                );
             }
             if let Some(v) = meta.get("is_call_event_needed").filter(|v| !v.is_null() && !v.is_boolean()) {
-                shape(Severity::Error, format!("metadata.is_call_event_needed is {}, expected a boolean", show(Some(v))), "metadata.is_call_event_needed", Some(v));
+                shape(
+                    Severity::Error,
+                    format!("metadata.is_call_event_needed is {}, expected a boolean", show(Some(v))),
+                    "metadata.is_call_event_needed",
+                    Some(v),
+                );
             }
         }
         let embedded = item.get("_embedded");
@@ -422,7 +481,12 @@ impl<'s> Checker<'s> {
             if let Some(Value::Array(list)) = list
                 && list.len() > 1
             {
-                shape(Severity::Error, format!("_embedded.{name} has {} items, at most 1", list.len()), &format!("_embedded.{name}"), None);
+                shape(
+                    Severity::Error,
+                    format!("_embedded.{name} has {} items, at most 1", list.len()),
+                    &format!("_embedded.{name}"),
+                    None,
+                );
             }
         }
         let source_uid = item.get("source_uid").and_then(Value::as_str).unwrap_or_default().to_owned();
@@ -480,7 +544,11 @@ fn call_typed(entry: &Entry, i: usize, call: &Map<String, Value>, sink: &mut Sin
         ),
     }
     if let Some(v) = call.get("call_responsible").filter(|v| !v.is_null() && !v.is_string() && v.as_u64().is_none()) {
-        typed(Severity::Error, format!("call_responsible is {}, expected a user id, phone or name", show(Some(v))), "call_responsible");
+        typed(
+            Severity::Error,
+            format!("call_responsible is {}, expected a user id, phone or name", show(Some(v))),
+            "call_responsible",
+        );
     }
     for key in ["responsible_user_id", "created_by", "updated_by", "created_at", "updated_at"] {
         if let Some(v) = call.get(key).filter(|v| !v.is_null() && v.as_u64().is_none()) {

@@ -72,7 +72,16 @@ pub(crate) struct Checker {
 }
 
 fn breach(entry: &Entry, rule: Rule, severity: Severity, message: String, params: Value) -> Breach {
-    Breach { rule, severity, seq: entry.seq, method: entry.method.clone(), item: None, message, params, related_seq: None }
+    Breach {
+        rule,
+        severity,
+        seq: entry.seq,
+        method: entry.method.clone(),
+        item: None,
+        message,
+        params,
+        related_seq: None,
+    }
 }
 
 /// The named params as an object (`null` where absent), for the report.
@@ -100,19 +109,21 @@ impl Checker {
     fn register(&mut self, entry: &Entry, p: &Map<String, Value>, sink: &mut Sink) {
         let user = user_param(entry, p, Rule::B24RegisterUser, "register", sink);
         let phone = match get(p, "PHONE_NUMBER") {
-            Some(v) => match text(v) {
-                Some(t) if !params::digits(&t).is_empty() => Some(params::digits(&t)),
-                _ => {
-                    sink.push(breach(
+            Some(v) => {
+                match text(v) {
+                    Some(t) if !params::digits(&t).is_empty() => Some(params::digits(&t)),
+                    _ => {
+                        sink.push(breach(
                         entry,
                         Rule::B24RegisterPhone,
                         Severity::Error,
                         format!("PHONE_NUMBER {} holds no digits (the portal answers \"Unsupported phone number format\")", show(Some(v))),
                         pick(p, &["PHONE_NUMBER"]),
                     ));
-                    None
+                        None
+                    }
                 }
-            },
+            }
             None => {
                 sink.push(breach(
                     entry,
@@ -156,7 +167,10 @@ impl Checker {
                 entry,
                 Rule::B24RegisterDate,
                 Severity::Error,
-                format!("CALL_START_DATE is {}, expected ISO 8601 with a zone (2026-03-07T10:20:30+03:00)", show(Some(v))),
+                format!(
+                    "CALL_START_DATE is {}, expected ISO 8601 with a zone (2026-03-07T10:20:30+03:00)",
+                    show(Some(v))
+                ),
                 pick(p, &["CALL_START_DATE"]),
             ));
         }
@@ -265,7 +279,9 @@ impl Checker {
             other => {
                 let message = match other {
                     None => "CALL_ID is missing".to_owned(),
-                    Some(v) => format!("CALL_ID is {}, expected a string (the portal answers INVALID_ARGUMENT)", show(Some(v))),
+                    Some(v) => {
+                        format!("CALL_ID is {}, expected a string (the portal answers INVALID_ARGUMENT)", show(Some(v)))
+                    }
                 };
                 sink.push(breach(entry, Rule::B24FinishCallId, Severity::Error, message, pick(p, &["CALL_ID"])));
                 return;
@@ -329,7 +345,9 @@ impl Checker {
                     entry,
                     Rule::B24PushAfterFinish,
                     Severity::Warning,
-                    format!("{action} after CALL_ID {call_id} was finished at seq {finished}: the portal answers false"),
+                    format!(
+                        "{action} after CALL_ID {call_id} was finished at seq {finished}: the portal answers false"
+                    ),
                     pick(p, &["CALL_ID", "USER_ID"]),
                 )
             });
@@ -388,9 +406,9 @@ impl Checker {
     fn call_start_event(&mut self, entry: &Entry) {
         let body = entry.params.get("body");
         let call_id = match body {
-            Some(Value::String(form)) => form_urlencoded::parse(form.as_bytes())
-                .find(|(k, _)| k == "data[CALL_ID]")
-                .map(|(_, v)| v.into_owned()),
+            Some(Value::String(form)) => {
+                form_urlencoded::parse(form.as_bytes()).find(|(k, _)| k == "data[CALL_ID]").map(|(_, v)| v.into_owned())
+            }
             Some(object) => object.pointer("/data/CALL_ID").and_then(Value::as_str).map(str::to_owned),
             None => None,
         };
@@ -398,7 +416,10 @@ impl Checker {
             && !self.calls.contains_key(&call_id)
         {
             self.order.push(call_id.clone());
-            self.calls.insert(call_id, Call { origin: Some(entry.seq), micros: entry.time_micros, key: None, finished: None });
+            self.calls.insert(
+                call_id,
+                Call { origin: Some(entry.seq), micros: entry.time_micros, key: None, finished: None },
+            );
         }
     }
 
@@ -482,18 +503,21 @@ fn register_optional(entry: &Entry, p: &Map<String, Value>, sink: &mut Sink) {
     if let Some(v) = kind
         && !v.as_str().is_some_and(|t| ["CONTACT", "COMPANY", "LEAD"].contains(&t.to_ascii_uppercase().as_str()))
     {
-        problem(format!("CRM_ENTITY_TYPE is {}, expected CONTACT, COMPANY or LEAD", show(Some(v))), &["CRM_ENTITY_TYPE"]);
+        problem(
+            format!("CRM_ENTITY_TYPE is {}, expected CONTACT, COMPANY or LEAD", show(Some(v))),
+            &["CRM_ENTITY_TYPE"],
+        );
     }
     if let Some(v) = id
-        && !int(v).is_some_and(|n| n > 0)
+        && int(v).is_none_or(|n| n <= 0)
     {
         problem(format!("CRM_ENTITY_ID is {}, expected an id (int > 0)", show(Some(v))), &["CRM_ENTITY_ID"]);
     }
     if kind.is_some() != id.is_some() {
-        problem("CRM_ENTITY_TYPE and CRM_ENTITY_ID go together (one is set without the other)".into(), &[
-            "CRM_ENTITY_TYPE",
-            "CRM_ENTITY_ID",
-        ]);
+        problem(
+            "CRM_ENTITY_TYPE and CRM_ENTITY_ID go together (one is set without the other)".into(),
+            &["CRM_ENTITY_TYPE", "CRM_ENTITY_ID"],
+        );
     }
     if let Some(v) = get(p, "CALL_LIST_ID")
         && int(v).is_none()
@@ -514,7 +538,7 @@ fn finish_typed(entry: &Entry, p: &Map<String, Value>, sink: &mut Sink) {
         sink.push(breach(entry, Rule::B24FinishTyped, Severity::Error, message, pick(p, &[name])));
     };
     if let Some(v) = get(p, "DURATION")
-        && !int(v).is_some_and(|n| n >= 0)
+        && int(v).is_none_or(|n| n < 0)
     {
         typed(format!("DURATION is {}, expected whole seconds (an int ≥ 0)", show(Some(v))), "DURATION");
     }
@@ -540,7 +564,13 @@ fn finish_typed(entry: &Entry, p: &Map<String, Value>, sink: &mut Sink) {
         typed(format!("STATUS_CODE is {}, expected a string such as \"200\"", show(Some(v))), "STATUS_CODE");
     }
     let mut advise = |message: String| {
-        sink.push(breach(entry, Rule::B24FinishStatus, Severity::Warning, message, pick(p, &["DURATION", "STATUS_CODE"])));
+        sink.push(breach(
+            entry,
+            Rule::B24FinishStatus,
+            Severity::Warning,
+            message,
+            pick(p, &["DURATION", "STATUS_CODE"]),
+        ));
     };
     match status.and_then(text) {
         None if status.is_none() => {

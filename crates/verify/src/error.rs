@@ -9,7 +9,9 @@ pub enum JournalError {
     #[error("cannot read the journal: {0}")]
     Io(#[source] std::io::Error),
     /// Larger than the limit.
-    #[error("larger than {limit} bytes (raise the limit with --max-bytes, or export less with /_admin/journal?limit=N)")]
+    #[error(
+        "larger than {limit} bytes (raise the limit with --max-bytes, or export less with /_admin/journal?limit=N)"
+    )]
     TooLarge {
         /// The limit, in bytes.
         limit: usize,

@@ -108,7 +108,9 @@ impl Journal {
         }
         let items: Vec<(String, Value)> = match values.len() {
             1 => match values.pop() {
-                Some(Value::Array(items)) => items.into_iter().enumerate().map(|(i, v)| (format!("[{i}]"), v)).collect(),
+                Some(Value::Array(items)) => {
+                    items.into_iter().enumerate().map(|(i, v)| (format!("[{i}]"), v)).collect()
+                }
                 Some(Value::Object(mut object)) => match object.remove("entries") {
                     Some(Value::Array(items)) => {
                         items.into_iter().enumerate().map(|(i, v)| (format!("entries[{i}]"), v)).collect()
@@ -139,8 +141,8 @@ impl Journal {
         };
         let mut entries = Vec::with_capacity(items.len());
         for (at, value) in items {
-            let raw: RawEntry =
-                serde_json::from_value(value).map_err(|e| JournalError::Entry { at: at.clone(), message: e.to_string() })?;
+            let raw: RawEntry = serde_json::from_value(value)
+                .map_err(|e| JournalError::Entry { at: at.clone(), message: e.to_string() })?;
             let crm = match raw.crm.as_deref() {
                 Some("bitrix24") => CrmKind::Bitrix24,
                 Some("amocrm") => CrmKind::Amocrm,

@@ -29,7 +29,8 @@
 //!
 //! let journal = Journal::parse(br#"{"entries": [
 //!   {"seq": 1, "crm": "bitrix24", "method": "telephony.externalcall.finish", "status": 400,
-//!    "params": {"CALL_ID": "externalCall.0123456789abcdef0123456789abcdef.1794895200", "USER_ID": 5}}
+//!    "params": {"CALL_ID": "externalCall.0123456789abcdef0123456789abcdef.1794895200", "USER_ID": 5,
+//!               "DURATION": 42, "STATUS_CODE": "200"}}
 //! ]}"#)?;
 //! let report = verify(&journal, &Options::default());
 //! assert_eq!(report.breaches[0].rule.id(), "B24-LIFE-1");
@@ -159,7 +160,7 @@ pub fn verify(journal: &Journal, options: &Options) -> Report {
     }
     b24.end(&mut sink);
     let mut breaches = sink.breaches;
-    breaches.sort_by(|a, b| (a.seq, a.item, a.rule).cmp(&(b.seq, b.item, b.rule)));
+    breaches.sort_by_key(|b| (b.seq, b.item, b.rule));
     report.breaches = breaches;
     report
 }

@@ -52,7 +52,8 @@ pub fn phone_key(text: &str) -> String {
 
 /// `YYYY-MM-DDTHH:MM:SS`, optional fraction, then `Z` or `±HH:MM`: ISO 8601 with a zone.
 pub fn is_iso8601_with_zone(text: &str) -> bool {
-    let (Some(date), Some(sep), Some(time), Some(zone)) = (text.get(..10), text.get(10..11), text.get(11..19), text.get(19..))
+    let (Some(date), Some(sep), Some(time), Some(zone)) =
+        (text.get(..10), text.get(10..11), text.get(11..19), text.get(19..))
     else {
         return false;
     };

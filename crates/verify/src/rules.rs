@@ -87,7 +87,7 @@ rules! {
         "register: CRM_CREATE/SHOW/ADD_TO_CHAT 0|1, CRM_ENTITY_TYPE+CRM_ENTITY_ID together, CALL_LIST_ID int, LINE_NUMBER ≤ 50 chars");
     /// `EXTERNAL_CALL_ID` should be sent: without it two concurrent calls
     /// between the same numbers share a CALL_ID. Source: bitrix24-rest.md §4.1
-    /// (re-registration and dedup, [OBS] #175, "Always send EXTERNAL_CALL_ID").
+    /// (re-registration and dedup, \[OBS\] #175, "Always send EXTERNAL_CALL_ID").
     B24RegisterExternalId = ("B24-REG-6", "register-external-id", Warning, "bitrix24-rest.md §4.1 (dedup, [OBS] #175)",
         "register: EXTERNAL_CALL_ID is sent");
 

@@ -31,7 +31,11 @@ fn show(seq: u64) -> Value {
 }
 
 fn finish(seq: u64) -> Value {
-    b24(seq, "telephony.externalcall.finish", json!({"CALL_ID": CALL, "USER_ID": 15, "DURATION": 242, "STATUS_CODE": "200"}))
+    b24(
+        seq,
+        "telephony.externalcall.finish",
+        json!({"CALL_ID": CALL, "USER_ID": 15, "DURATION": 242, "STATUS_CODE": "200"}),
+    )
 }
 
 fn attach(seq: u64) -> Value {
@@ -166,7 +170,11 @@ fn wrong_types_are_caught_with_their_rule() {
         // Assert
         let seq = at as u64 + 1;
         let errors: Vec<_> = found(&report).into_iter().filter(|f| f.2 == Severity::Error).collect();
-        assert!(errors.contains(&(rule_id(rule), seq, Severity::Error)), "{method} {overrides}: {:#?}", report.breaches);
+        assert!(
+            errors.contains(&(rule_id(rule), seq, Severity::Error)),
+            "{method} {overrides}: {:#?}",
+            report.breaches
+        );
     }
 }
 
@@ -273,7 +281,8 @@ fn the_same_unsorted_entry_twice_is_caught() {
     let sip = json!({"_body": [{"source_uid": "callfull", "source_name": "callfull",
         "metadata": {"uniq": "1.1", "phone": "89990000000", "called_at": 1794895212, "duration": 0,
                      "is_call_event_needed": true}}]});
-    let report = run(vec![amo(1, "POST /leads/unsorted/sip", sip.clone(), 200), amo(2, "POST /leads/unsorted/sip", sip, 400)]);
+    let report =
+        run(vec![amo(1, "POST /leads/unsorted/sip", sip.clone(), 200), amo(2, "POST /leads/unsorted/sip", sip, 400)]);
     only(&report, "AMO-SIP-2", 2);
     assert_eq!(report.breaches[0].related_seq, Some(1));
     let bad = json!({"_body": [{"source_uid": "callfull", "metadata": {"uniq": 5}}]});

@@ -49,11 +49,7 @@ async fn replay(server: &CrmServer, target: Target, amo: AmoSettings) {
     };
     // Rate limits are off; should one still answer, no test waits for real.
     let http = Http::builder().sleep(|_| std::future::ready(())).build().unwrap();
-    let summary = Replay::new(&world, target, http)
-        .amocrm_settings(amo)
-        .run(&options, |_, _, _| {})
-        .await
-        .unwrap();
+    let summary = Replay::new(&world, target, http).amocrm_settings(amo).run(&options, |_, _, _| {}).await.unwrap();
     assert!(summary.is_ok(), "{summary}");
     let _ = server;
 }
