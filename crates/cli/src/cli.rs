@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[derive(Debug, Parser)]
 #[command(name = "callfull", version, about, propagate_version = true, arg_required_else_help = true)]
 #[command(
-    after_help = "Exit codes: 0 ok, 1 a payload breaks the contract (replay: a call failed), 2 bad usage or unreadable input."
+    after_help = "Exit codes: 0 ok, 1 a payload (verify: a request) breaks the contract (replay: a call failed), 2 bad usage or unreadable input."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -33,6 +33,8 @@ pub enum Command {
     Serve(ServeArgs),
     /// Replay a connector: make each call's CRM requests and print call_full filled from the answers.
     Replay(ReplayArgs),
+    /// Check a connector's real CRM traffic (the fake's /_admin/journal) against the vendor contract.
+    Verify(VerifyArgs),
 }
 
 /// The CRM flavour of a payload.
@@ -439,4 +441,71 @@ pub struct ReplayArgs {
     /// amoCRM: a missed call from an unknown number creates a contact and lead, not an unsorted entry.
     #[arg(long)]
     pub amo_no_unsorted: bool,
+}
+
+/// `verify --crm`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum VerifyCrm {
+    /// Only the Bitrix24 requests (`/rest/…`, and the portal's event deliveries).
+    Bitrix24,
+    /// Only the amoCRM requests (`/api/v4/…`).
+    Amocrm,
+    /// Every request in the journal, each by its CRM's rules.
+    Auto,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Input: the JSON of GET /_admin/journal ({\"entries\": […]}), a bare array of entries, or JSON Lines (one
+entry per line). Each breach names its rule (`--rules` lists them, docs/verify.md cites their sources),
+the request (seq and method) and the offending parameters. The journal keeps requests, not answers:
+a register's CALL_ID is inferred from the order of requests (docs/ASSUMPTIONS.md, A-VERIFY-1).
+
+amoCRM calls must go to a phone some contact or company has: give the world the fake was seeded with
+(--seed, --world, as given to `callfull serve`) to check it against the seeded cards; without them only
+what the journal shows (searches, created contacts) counts, and the rest is a warning.
+
+Examples:
+  curl -s http://127.0.0.1:8080/_admin/journal > journal.json
+  callfull verify --crm bitrix24 journal.json
+  curl -s http://127.0.0.1:8080/_admin/journal | callfull verify --crm amocrm --seed 42 -
+  callfull verify --format json --strict journal.json
+
+Exit codes: 0 no errors, 1 a request breaks the contract, 2 the journal cannot be read or parsed.")]
+pub struct VerifyArgs {
+    /// Journals to check; `-` or nothing reads standard input.
+    #[arg(value_name = "JOURNAL")]
+    pub files: Vec<PathBuf>,
+
+    /// Which CRM's requests to check.
+    #[arg(long, value_enum, default_value = "auto", env = "CALLFULL_CRM")]
+    pub crm: VerifyCrm,
+
+    /// The seed the fake was served with: its amoCRM contacts' and companies' phones are known.
+    #[arg(long, value_name = "SEED")]
+    pub seed: Option<u64>,
+
+    /// The world settings the fake was served with (TOML); implies the seed 1 unless --seed.
+    #[arg(long, value_name = "FILE")]
+    pub world: Option<PathBuf>,
+
+    /// Report warnings as errors.
+    #[arg(long)]
+    pub strict: bool,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+
+    /// When to colour text output.
+    #[arg(long, value_enum, default_value = "auto", value_name = "WHEN")]
+    pub color: ColorChoice,
+
+    /// Largest journal accepted, in bytes.
+    #[arg(long, default_value_t = callfull_verify::DEFAULT_MAX_BYTES, value_name = "BYTES")]
+    pub max_bytes: usize,
+
+    /// List the rules (id, slug, severity, source) and exit.
+    #[arg(long, conflicts_with = "files")]
+    pub rules: bool,
 }

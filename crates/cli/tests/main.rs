@@ -9,3 +9,4 @@ mod replay;
 mod schema;
 mod serve;
 mod validate;
+mod verify;

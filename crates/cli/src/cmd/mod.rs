@@ -5,3 +5,4 @@ pub mod scenarios;
 pub mod schema;
 pub mod serve;
 pub mod validate;
+pub mod verify;

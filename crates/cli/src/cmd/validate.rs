@@ -162,7 +162,7 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// Opens a file for reading, or says in words why it cannot be.
-fn open(path: &Path) -> Result<File, String> {
+pub(crate) fn open(path: &Path) -> Result<File, String> {
     match std::fs::metadata(path) {
         Ok(meta) if meta.is_dir() => return Err("is a directory, not a file (name the files in it)".into()),
         Ok(_) => {}
