@@ -35,6 +35,11 @@ pub struct Entry {
     pub status: u16,
     /// The `error` code when it failed.
     pub error: Option<String>,
+    /// What the answer named that later requests refer to (`{"CALL_ID": …}`
+    /// of a `telephony.externalcall.register`), so a journal can be checked
+    /// on its own (`callfull verify`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub result: Option<Value>,
 }
 
 /// The journal: the last [`JOURNAL_CAP`] requests.
@@ -70,9 +75,12 @@ impl Journal {
         matching.into_iter().skip(skip).cloned().collect()
     }
 
-    /// Forgets every entry.
+    /// Forgets every entry and starts numbering again from 1 (a reset
+    /// portal's journal reads as a fresh one).
     pub fn clear(&self) {
-        self.entries.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries.clear();
+        self.seq.store(0, Ordering::SeqCst);
     }
 }
 

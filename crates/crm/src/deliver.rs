@@ -35,6 +35,7 @@ pub fn spawn_all(deliveries: Vec<Delivery>, journal: std::sync::Arc<Journal>, no
                 params: json!({ "handler": delivery.handler, "body": delivery.body }),
                 status,
                 error,
+                result: None,
             });
         });
     }

@@ -191,12 +191,16 @@ fn rest(shared: &Shared, tail: &str, request: &Request) -> Response {
             None => shared.bitrix24.call(&auth, method_name, &params, started),
         }
     });
-    let (response, error) = match result {
+    let (response, error, named) = match result {
         Ok(answer) => {
             let body = shared.bitrix24.envelope(&answer, shared.clock.as_ref(), started);
-            (Response { status: 200, body, delay_ms, ..Response::json(200, &Value::Null) }, None)
+            // The CALL_ID a register hands out, for journal readers.
+            let named = (method == "telephony.externalcall.register")
+                .then(|| answer.field("CALL_ID").map(|id| json!({ "CALL_ID": id })))
+                .flatten();
+            (Response { status: 200, body, delay_ms, ..Response::json(200, &Value::Null) }, None, named)
         }
-        Err(e) => (Response { delay_ms, ..Response::error(&e) }, Some(e.code.into_owned())),
+        Err(e) => (Response { delay_ms, ..Response::error(&e) }, Some(e.code.into_owned()), None),
     };
     let status = response.status;
     shared.journal.push(Entry {
@@ -214,6 +218,7 @@ fn rest(shared: &Shared, tail: &str, request: &Request) -> Response {
         },
         status,
         error,
+        result: named,
     });
     response
 }
@@ -258,6 +263,7 @@ fn amocrm(shared: &Shared, api_path: &str, request: &Request) -> Response {
         params,
         status: answer.status,
         error,
+        result: None,
     });
     Response { delay_ms, ..amo_response(answer) }
 }

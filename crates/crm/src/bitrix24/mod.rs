@@ -46,6 +46,14 @@ enum Payload {
 }
 
 impl Answer {
+    /// `result[key]`, when the result is an object kept as a value.
+    pub fn field(&self, key: &str) -> Option<&Value> {
+        match &self.result {
+            Payload::Value(value) => value.get(key),
+            Payload::Json(_) => None,
+        }
+    }
+
     /// A plain result.
     pub fn of(result: Value) -> Self {
         Answer { result: Payload::Value(result), total: None, next: None }
