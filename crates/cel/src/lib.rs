@@ -24,8 +24,13 @@ mod assemble;
 mod csv;
 mod event;
 mod outcome;
+mod read;
 
 pub use assemble::{AssembleError, Assembler, Binding, BindingRequest, Lookup};
 pub use csv::{COLUMNS, CsvError, CsvWriter, read_csv};
 pub use event::{CelEvent, EventTime, EventType};
 pub use outcome::{CAUSE_TO_SIP, unanswered_result};
+pub use read::{
+    CEL_CUSTOM_COLUMNS, CelReader, Columns, FREEPBX_COLUMNS, InputFormat, ReadError, RowBuilder, parse_time,
+    parse_zone, sniff,
+};
