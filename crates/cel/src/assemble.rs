@@ -162,6 +162,19 @@ fn parse_extra(extra: &str) -> Option<Map<String, Value>> {
     }
 }
 
+/// A 1.8/11 HANGUP extra, plain text `cause,source,dialstatus`
+/// (`16,SIP/101-00000001,ANSWER`), as the JSON Asterisk 12+ writes.
+fn legacy_hangup_extra(extra: &str) -> Option<Map<String, Value>> {
+    let mut parts = extra.splitn(3, ',');
+    let cause: i64 = parts.next()?.trim().parse().ok()?;
+    let mut map = Map::new();
+    map.insert("dialstatus".into(), Value::String(parts.nth(1).unwrap_or("").trim().to_owned()));
+    map.insert("hangupcause".into(), Value::from(cause));
+    let source = extra.split(',').nth(1).unwrap_or("").trim().to_owned();
+    map.insert("hangupsource".into(), Value::String(source));
+    Some(map)
+}
+
 /// Rows closer together than this belong to one burst.
 const BURST_MICROS: i64 = 100_000;
 
@@ -299,21 +312,35 @@ impl<'a, L: Lookup + ?Sized> Assembler<'a, L> {
             }
             let mut stage = None;
             // A conversation is requested at its first row: CHAN_START, or
-            // whatever row comes first in an export that lost it.
+            // whatever row comes first in an export that lost it. That row
+            // then still has its own effect; when the effect is a stage of its
+            // own (an ANSWER, a HANGUP), the request is handed over first.
             let first_row = legs[li].start.is_none();
-            match &e.eventtype {
-                _ if first_row => {
-                    legs[li].start = Some(e.eventtime);
-                    if legs[li].conversation {
-                        let leg = &legs[li];
-                        let channel = self.blank_channel(leg, &plan, false);
-                        let user = self.conversation_user(leg, &plan);
-                        call.conversations
-                            .insert(leg.uniqueid.clone(), Conversation { channel, is_parked: false, user });
-                        call.conversations.sort_unstable_keys();
+            if first_row {
+                legs[li].start = Some(e.eventtime);
+                if legs[li].conversation {
+                    let leg = &legs[li];
+                    let channel = self.blank_channel(leg, &plan, false);
+                    let user = self.conversation_user(leg, &plan);
+                    call.conversations.insert(leg.uniqueid.clone(), Conversation { channel, is_parked: false, user });
+                    call.conversations.sort_unstable_keys();
+                    if matches!(e.eventtype, EventType::Answer | EventType::Hangup) {
+                        pending = Some((CallStage::ConversationRequested, li, e.eventtime));
+                        flush(
+                            &mut pending,
+                            &mut binding,
+                            &mut call,
+                            &legs,
+                            &mut stages_seen,
+                            parked_conversation.as_deref(),
+                        );
+                    } else {
                         stage = Some(CallStage::ConversationRequested);
                     }
                 }
+            }
+            match &e.eventtype {
+                EventType::ChanStart => {}
                 EventType::Answer if legs[li].answer.is_none() => {
                     legs[li].answer = Some(e.eventtime);
                     if legs[li].conversation {
@@ -323,7 +350,7 @@ impl<'a, L: Lookup + ?Sized> Assembler<'a, L> {
                 }
                 EventType::Hangup => {
                     legs[li].end = Some(e.eventtime);
-                    legs[li].hangup_extra = parse_extra(&e.extra);
+                    legs[li].hangup_extra = parse_extra(&e.extra).or_else(|| legacy_hangup_extra(&e.extra));
                     if legs[li].conversation {
                         stage = Some(CallStage::ConversationEnded);
                     }
