@@ -39,11 +39,20 @@ impl Hasher for Fnv {
 
 type Map<V> = HashMap<String, V, BuildHasherDefault<Fnv>>;
 
+/// `pickup_channel` of a PICKUP extra, without parsing the JSON.
+fn pickup_channel(extra: &str) -> Option<&str> {
+    const KEY: &str = "\"pickup_channel\":\"";
+    let start = extra.find(KEY)? + KEY.len();
+    let len = extra[start..].find('"')?;
+    Some(&extra[start..start + len])
+}
+
 #[derive(Debug, Default)]
 struct Group {
     rows: Vec<CelEvent>,
     linkedids: Vec<String>,
     uniqueids: Vec<String>,
+    names: Vec<String>,
     open_links: usize,
     open_channels: usize,
     last: EventTime,
@@ -89,6 +98,8 @@ pub struct Grouper {
     live: usize,
     by_linkedid: Map<(usize, bool)>,
     by_uniqueid: Map<(usize, bool)>,
+    /// Channel names, for PICKUP rows, which name the picker's channel.
+    by_name: Map<usize>,
     ready: VecDeque<Vec<CelEvent>>,
     watermark: EventTime,
     next_scan: i64,
@@ -113,6 +124,7 @@ impl Grouper {
             live: 0,
             by_linkedid: Map::default(),
             by_uniqueid: Map::default(),
+            by_name: Map::default(),
             ready: VecDeque::new(),
             watermark: EventTime(i64::MIN),
             next_scan: i64::MIN,
@@ -185,10 +197,16 @@ impl Grouper {
                 entry.0 = into;
             }
         }
+        for n in &moved.names {
+            if let Some(entry) = self.by_name.get_mut(n) {
+                *entry = into;
+            }
+        }
         let target = self.group(into);
         target.rows.extend(moved.rows);
         target.linkedids.extend(moved.linkedids);
         target.uniqueids.extend(moved.uniqueids);
+        target.names.extend(moved.names);
         target.open_links += moved.open_links;
         target.open_channels += moved.open_channels;
         target.last = target.last.max(moved.last);
@@ -217,6 +235,10 @@ impl Grouper {
             let group = self.group(g);
             group.uniqueids.push(row.uniqueid.clone());
             group.open_channels += 1;
+            if !row.channame.is_empty() && !self.by_name.contains_key(row.channame.as_str()) {
+                self.by_name.insert(row.channame.clone(), g);
+                self.group(g).names.push(row.channame.clone());
+            }
         }
         if by_l.is_none() {
             self.by_linkedid.insert(row.linkedid.clone(), (g, false));
@@ -230,6 +252,15 @@ impl Grouper {
                     if !entry.1 {
                         entry.1 = true;
                         self.group(g).open_channels -= 1;
+                    }
+                }
+            }
+            // The picker's channel takes the ringing one's place (Asterisk
+            // swaps them): its own short call is part of this one.
+            EventType::Pickup => {
+                if let Some(&other) = pickup_channel(&row.extra).and_then(|name| self.by_name.get(name)) {
+                    if other != g {
+                        self.merge(g, other);
                     }
                 }
             }
@@ -286,6 +317,9 @@ impl Grouper {
         }
         for u in &group.uniqueids {
             self.by_uniqueid.remove(u.as_str());
+        }
+        for n in &group.names {
+            self.by_name.remove(n.as_str());
         }
         self.stats.calls += 1;
         self.ready.push_back(group.rows);

@@ -29,6 +29,7 @@ mod csv;
 mod event;
 mod group;
 mod outcome;
+mod pattern;
 mod read;
 
 pub use assemble::{AssembleError, Assembler, Binding, BindingRequest, Lookup};
@@ -36,6 +37,7 @@ pub use csv::{COLUMNS, CsvError, CsvWriter, read_csv};
 pub use event::{CelEvent, EventTime, EventType};
 pub use group::{GroupStats, Grouper};
 pub use outcome::{CAUSE_TO_SIP, unanswered_result};
+pub use pattern::{Pattern, PatternLookup};
 pub use read::{
     CEL_CUSTOM_COLUMNS, CelReader, Columns, FREEPBX_COLUMNS, InputFormat, ReadError, RowBuilder, parse_time,
     parse_zone, sniff,

@@ -26,6 +26,7 @@ fn main() -> ExitCode {
         Command::Generate(args) => cmd::generate::run(&args),
         Command::Serve(args) => cmd::serve::run(&args),
         Command::Replay(args) => cmd::replay::run(&args),
+        Command::FromCel(args) => cmd::from_cel::run(&args),
     };
     match result {
         Ok(code) => code,
