@@ -44,6 +44,11 @@ pub trait Lookup {
     fn is_internal(&self, number: &str) -> bool {
         self.number(number).is_local
     }
+    /// Whether a channel whose first row is in this dialplan context is a
+    /// trunk whatever its endpoint's name (`from-trunk`, `from-extern`).
+    fn is_trunk_context(&self, _context: &str) -> bool {
+        false
+    }
     /// Whether the number is an employee's, without building the user.
     fn is_employee(&self, number: &str) -> bool {
         self.user(number).is_some()
@@ -229,7 +234,9 @@ impl<'a, L: Lookup + ?Sized> Assembler<'a, L> {
         for e in &order {
             if !index.contains_key(e.uniqueid.as_str()) {
                 let (resource, mut kind) = parse_name(&e.channame);
-                if kind == Kind::Phone && self.lookup.trunk_did(&resource).is_some() {
+                if kind == Kind::Phone
+                    && (self.lookup.trunk_did(&resource).is_some() || self.lookup.is_trunk_context(&e.context))
+                {
                     kind = Kind::Trunk;
                 }
                 index.insert(e.uniqueid.as_str(), legs.len());
@@ -410,6 +417,11 @@ impl<'a, L: Lookup + ?Sized> Assembler<'a, L> {
                 leg.cid_num = leg.first_cid_num.clone();
             }
             leg.employee = match leg.kind {
+                // A phone's endpoint is its extension, unless the PBX names
+                // endpoints otherwise (Wazo's `SIP/hg63xv`): then its caller id.
+                Kind::Phone if !self.lookup.is_internal(&leg.resource) && !leg.cid_num.is_empty() => {
+                    Some(leg.cid_num.clone())
+                }
                 Kind::Phone => Some(leg.resource.clone()),
                 Kind::Trunk => Some(leg.cid_num.clone()).filter(|n| !n.is_empty()),
                 Kind::Local => None,
@@ -444,7 +456,15 @@ impl<'a, L: Lookup + ?Sized> Assembler<'a, L> {
                 }
             }
             _ => {
-                let to_local = self.lookup.is_internal(&dialed);
+                // A dialed `s` (an originate) or nothing says nothing: then
+                // the call is local unless a conversation went out on a trunk.
+                let dialed_number = dialed.bytes().any(|b| b.is_ascii_digit())
+                    && dialed.bytes().all(|b| b.is_ascii_digit() || b"+*#".contains(&b));
+                let to_local = if dialed_number {
+                    self.lookup.is_internal(&dialed)
+                } else {
+                    !conversations.iter().any(|l| l.kind == Kind::Trunk)
+                };
                 let trunk_did = conversations
                     .iter()
                     .find(|l| l.kind == Kind::Trunk)

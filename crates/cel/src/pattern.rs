@@ -93,12 +93,21 @@ pub struct PatternLookup<L> {
     inner: L,
     extensions: Vec<Pattern>,
     trunks: Vec<Pattern>,
+    trunk_contexts: Vec<Pattern>,
 }
 
 impl<L: Lookup> PatternLookup<L> {
     /// `inner` plus the given patterns.
     pub fn new(inner: L, extensions: Vec<Pattern>, trunks: Vec<Pattern>) -> Self {
-        PatternLookup { inner, extensions, trunks }
+        PatternLookup { inner, extensions, trunks, trunk_contexts: Vec::new() }
+    }
+
+    /// Also counts channels whose first row is in a context matching these
+    /// as trunks (`from-extern*`).
+    #[must_use]
+    pub fn trunk_contexts(mut self, contexts: Vec<Pattern>) -> Self {
+        self.trunk_contexts = contexts;
+        self
     }
 
     fn extension(&self, number: &str) -> bool {
@@ -121,6 +130,11 @@ impl<L: Lookup> Lookup for PatternLookup<L> {
 
     fn user(&self, number: &str) -> Option<User> {
         self.inner.user(number)
+    }
+
+    fn is_trunk_context(&self, context: &str) -> bool {
+        self.inner.is_trunk_context(context)
+            || (!context.is_empty() && self.trunk_contexts.iter().any(|p| p.matches(context)))
     }
 
     fn is_internal(&self, number: &str) -> bool {

@@ -516,6 +516,11 @@ pub struct FromCelArgs {
     #[arg(long, value_name = "PATTERNS", default_value = "*trunk*")]
     pub trunk_pattern: String,
 
+    /// Dialplan contexts of incoming trunk channels (comma-separated globs): a channel whose first
+    /// row is in one is a trunk whatever its endpoint's name.
+    #[arg(long, value_name = "PATTERNS", default_value = "from-trunk*,from-pstn*,from-extern*")]
+    pub trunk_context: String,
+
     /// Seconds of event time a call whose channels all ended waits for more rows (exports without LINKEDID_END).
     #[arg(long, value_name = "SECS", default_value_t = 10.0)]
     pub quiet: f64,

@@ -36,7 +36,8 @@ pub fn run(args: &FromCelArgs) -> anyhow::Result<ExitCode> {
         WorldLookup::new(&world, crm, args.seed),
         Pattern::list(&args.extension_pattern),
         Pattern::list(&args.trunk_pattern),
-    );
+    )
+    .trunk_contexts(Pattern::list(&args.trunk_context));
     let options = ImportOptions {
         format: match args.format {
             CelFormat::Auto => InputFormat::Auto,
