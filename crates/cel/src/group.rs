@@ -4,8 +4,8 @@
 //! handed out as soon as it is over, so memory holds only the calls in
 //! progress, however long the export.
 //!
-//! A call is over when every linkedid of it has had its LINKEDID_END and every
-//! channel its HANGUP or CHAN_END; or, for exports without LINKEDID_END, once
+//! A call is over at a LINKEDID_END row after which every linkedid of it has
+//! had its LINKEDID_END and every channel its HANGUP or CHAN_END; or, for exports without LINKEDID_END, once
 //! every channel has ended and a quiet period ([`Grouper::quiet`], 10 s by
 //! default) has passed with no row for it; or, for channels whose end was
 //! never logged, after [`Grouper::stale`] (1 h) with no row. Periods are
@@ -274,10 +274,14 @@ impl Grouper {
             }
             _ => {}
         }
+        // Only a LINKEDID_END ends a call at once: when the last end arrives
+        // on another row, the export is out of order (Wazo's are, some even
+        // reversed) and more of the call may follow; the quiet period decides.
+        let at_end = row.eventtype == EventType::LinkedidEnd;
         let group = self.group(g);
         group.last = group.last.max(row.eventtime);
         group.rows.push(row);
-        if group.open_links == 0 && group.open_channels == 0 {
+        if at_end && group.open_links == 0 && group.open_channels == 0 {
             self.stats.ended += 1;
             self.emit(g);
         }
@@ -416,6 +420,22 @@ mod tests {
         assert_eq!(call, (1..=15).collect::<Vec<_>>());
         assert_eq!(g.stats().merges, 1);
         assert_eq!(g.in_progress(), 0);
+    }
+
+    #[test]
+    fn a_reversed_export_is_one_call() {
+        let mut g = Grouper::new();
+        for r in [
+            row(4, 9, LinkedidEnd, "1.2", "1.1"),
+            row(3, 9, Hangup, "1.2", "1.1"),
+            row(2, 8, Hangup, "1.1", "1.1"),
+            row(1, 0, ChanStart, "1.1", "1.1"),
+        ] {
+            g.push(r);
+        }
+        assert!(g.pop().is_none());
+        g.finish();
+        assert_eq!(g.pop().map(|c| ids(&c)), Some(vec![4, 3, 2, 1]));
     }
 
     #[test]

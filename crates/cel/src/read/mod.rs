@@ -282,24 +282,36 @@ impl RowBuilder {
             Ok(name) => EventType::parse(name),
             Err(_) => return Err("eventtype is not UTF-8".into()),
         };
-        let uniqueid = text(get(UNIQUEID));
-        let linkedid = get(LINKEDID);
-        let linkedid = if linkedid.is_empty() { uniqueid.clone() } else { text(linkedid) };
+        // One UTF-8 check for the whole record (fields are cut at ASCII
+        // delimiters, so each is valid when the whole is); a record that is
+        // not UTF-8 has its fields repaired one by one.
+        let whole = std::str::from_utf8(record.as_slice()).ok();
+        let field = |slot: usize, trim: bool| -> String {
+            let Some(range) = slots[slot].and_then(|i| record.range(i)) else { return String::new() };
+            let s = match whole {
+                Some(w) => w.get(range).unwrap_or_default(),
+                None => return text(if trim { raw(slot).trim_ascii() } else { raw(slot) }),
+            };
+            if trim { s.trim_ascii() } else { s }.to_owned()
+        };
+        let uniqueid = field(UNIQUEID, true);
+        let linkedid = field(LINKEDID, true);
+        let linkedid = if linkedid.is_empty() { uniqueid.clone() } else { linkedid };
         let amaflags = get(13);
         Ok(CelEvent {
             id,
             eventtype,
             eventtime,
-            cid_name: text(raw(3)),
-            cid_num: text(get(4)),
-            cid_ani: text(get(5)),
-            cid_rdnis: text(get(6)),
-            cid_dnid: text(get(7)),
-            exten: text(get(8)),
-            context: text(get(9)),
-            channame: text(get(10)),
-            appname: text(get(11)),
-            appdata: text(raw(12)),
+            cid_name: field(3, false),
+            cid_num: field(4, true),
+            cid_ani: field(5, true),
+            cid_rdnis: field(6, true),
+            cid_dnid: field(7, true),
+            exten: field(8, true),
+            context: field(9, true),
+            channame: field(10, true),
+            appname: field(11, true),
+            appdata: field(12, false),
             amaflags: match amaflags {
                 b"" => 3,
                 b"OMIT" => 1,
@@ -307,14 +319,14 @@ impl RowBuilder {
                 b"DOCUMENTATION" => 3,
                 _ => std::str::from_utf8(amaflags).ok().and_then(|s| s.parse().ok()).unwrap_or(3),
             },
-            accountcode: text(get(14)),
-            peeraccount: text(get(15)),
+            accountcode: field(14, true),
+            peeraccount: field(15, true),
             uniqueid,
             linkedid,
-            userfield: text(raw(18)),
-            peer: text(get(19)),
-            extra: text(get(20)),
-            userdeftype: text(get(21)),
+            userfield: field(18, false),
+            peer: field(19, true),
+            extra: field(20, true),
+            userdeftype: field(21, true),
         })
     }
 }
