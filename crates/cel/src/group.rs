@@ -74,7 +74,10 @@ pub struct GroupStats {
     pub peak_in_progress: usize,
 }
 
-/// Groups a stream of CEL rows into calls. See the [module docs](self).
+/// Groups a stream of CEL rows into calls: by linkedid, merging linkedids that
+/// share a channel (or a PICKUP's picker), each call handed out ([`Grouper::pop`])
+/// at its LINKEDID_END, or once its channels ended and the quiet period of
+/// event time passed, or at [`Grouper::finish`].
 ///
 /// ```
 /// use callfull_cel::{CelEvent, EventTime, EventType, Grouper};
