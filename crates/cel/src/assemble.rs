@@ -44,6 +44,11 @@ pub trait Lookup {
     fn is_internal(&self, number: &str) -> bool {
         self.number(number).is_local
     }
+    /// Whether a channel whose first row is in this dialplan context is a
+    /// trunk whatever its endpoint's name (`from-trunk`, `from-extern`).
+    fn is_trunk_context(&self, _context: &str) -> bool {
+        false
+    }
     /// Whether the number is an employee's, without building the user.
     fn is_employee(&self, number: &str) -> bool {
         self.user(number).is_some()
@@ -162,6 +167,19 @@ fn parse_extra(extra: &str) -> Option<Map<String, Value>> {
     }
 }
 
+/// A 1.8/11 HANGUP extra, plain text `cause,source,dialstatus`
+/// (`16,SIP/101-00000001,ANSWER`), as the JSON Asterisk 12+ writes.
+fn legacy_hangup_extra(extra: &str) -> Option<Map<String, Value>> {
+    let mut parts = extra.splitn(3, ',');
+    let cause: i64 = parts.next()?.trim().parse().ok()?;
+    let mut map = Map::new();
+    map.insert("dialstatus".into(), Value::String(parts.nth(1).unwrap_or("").trim().to_owned()));
+    map.insert("hangupcause".into(), Value::from(cause));
+    let source = extra.split(',').nth(1).unwrap_or("").trim().to_owned();
+    map.insert("hangupsource".into(), Value::String(source));
+    Some(map)
+}
+
 /// Rows closer together than this belong to one burst.
 const BURST_MICROS: i64 = 100_000;
 
@@ -216,7 +234,9 @@ impl<'a, L: Lookup + ?Sized> Assembler<'a, L> {
         for e in &order {
             if !index.contains_key(e.uniqueid.as_str()) {
                 let (resource, mut kind) = parse_name(&e.channame);
-                if kind == Kind::Phone && self.lookup.trunk_did(&resource).is_some() {
+                if kind == Kind::Phone
+                    && (self.lookup.trunk_did(&resource).is_some() || self.lookup.is_trunk_context(&e.context))
+                {
                     kind = Kind::Trunk;
                 }
                 index.insert(e.uniqueid.as_str(), legs.len());
@@ -299,21 +319,35 @@ impl<'a, L: Lookup + ?Sized> Assembler<'a, L> {
             }
             let mut stage = None;
             // A conversation is requested at its first row: CHAN_START, or
-            // whatever row comes first in an export that lost it.
+            // whatever row comes first in an export that lost it. That row
+            // then still has its own effect; when the effect is a stage of its
+            // own (an ANSWER, a HANGUP), the request is handed over first.
             let first_row = legs[li].start.is_none();
-            match &e.eventtype {
-                _ if first_row => {
-                    legs[li].start = Some(e.eventtime);
-                    if legs[li].conversation {
-                        let leg = &legs[li];
-                        let channel = self.blank_channel(leg, &plan, false);
-                        let user = self.conversation_user(leg, &plan);
-                        call.conversations
-                            .insert(leg.uniqueid.clone(), Conversation { channel, is_parked: false, user });
-                        call.conversations.sort_unstable_keys();
+            if first_row {
+                legs[li].start = Some(e.eventtime);
+                if legs[li].conversation {
+                    let leg = &legs[li];
+                    let channel = self.blank_channel(leg, &plan, false);
+                    let user = self.conversation_user(leg, &plan);
+                    call.conversations.insert(leg.uniqueid.clone(), Conversation { channel, is_parked: false, user });
+                    call.conversations.sort_unstable_keys();
+                    if matches!(e.eventtype, EventType::Answer | EventType::Hangup) {
+                        pending = Some((CallStage::ConversationRequested, li, e.eventtime));
+                        flush(
+                            &mut pending,
+                            &mut binding,
+                            &mut call,
+                            &legs,
+                            &mut stages_seen,
+                            parked_conversation.as_deref(),
+                        );
+                    } else {
                         stage = Some(CallStage::ConversationRequested);
                     }
                 }
+            }
+            match &e.eventtype {
+                EventType::ChanStart => {}
                 EventType::Answer if legs[li].answer.is_none() => {
                     legs[li].answer = Some(e.eventtime);
                     if legs[li].conversation {
@@ -323,7 +357,7 @@ impl<'a, L: Lookup + ?Sized> Assembler<'a, L> {
                 }
                 EventType::Hangup => {
                     legs[li].end = Some(e.eventtime);
-                    legs[li].hangup_extra = parse_extra(&e.extra);
+                    legs[li].hangup_extra = parse_extra(&e.extra).or_else(|| legacy_hangup_extra(&e.extra));
                     if legs[li].conversation {
                         stage = Some(CallStage::ConversationEnded);
                     }
@@ -383,6 +417,11 @@ impl<'a, L: Lookup + ?Sized> Assembler<'a, L> {
                 leg.cid_num = leg.first_cid_num.clone();
             }
             leg.employee = match leg.kind {
+                // A phone's endpoint is its extension, unless the PBX names
+                // endpoints otherwise (Wazo's `SIP/hg63xv`): then its caller id.
+                Kind::Phone if !self.lookup.is_internal(&leg.resource) && !leg.cid_num.is_empty() => {
+                    Some(leg.cid_num.clone())
+                }
                 Kind::Phone => Some(leg.resource.clone()),
                 Kind::Trunk => Some(leg.cid_num.clone()).filter(|n| !n.is_empty()),
                 Kind::Local => None,
@@ -417,7 +456,15 @@ impl<'a, L: Lookup + ?Sized> Assembler<'a, L> {
                 }
             }
             _ => {
-                let to_local = self.lookup.is_internal(&dialed);
+                // A dialed `s` (an originate) or nothing says nothing: then
+                // the call is local unless a conversation went out on a trunk.
+                let dialed_number = dialed.bytes().any(|b| b.is_ascii_digit())
+                    && dialed.bytes().all(|b| b.is_ascii_digit() || b"+*#".contains(&b));
+                let to_local = if dialed_number {
+                    self.lookup.is_internal(&dialed)
+                } else {
+                    !conversations.iter().any(|l| l.kind == Kind::Trunk)
+                };
                 let trunk_did = conversations
                     .iter()
                     .find(|l| l.kind == Kind::Trunk)

@@ -4,7 +4,9 @@
 
 use std::io::{Read, Write};
 
-use crate::event::{CelEvent, EventTime, EventType};
+use crate::event::CelEvent;
+#[cfg(test)]
+use crate::event::{EventTime, EventType};
 
 /// The columns written, in the order of Asterisk's PostgreSQL example table
 /// plus `extra` (which users add), FreePBX's `id` first.
@@ -33,31 +35,8 @@ pub const COLUMNS: [&str; 22] = [
     "userdeftype",
 ];
 
-/// Why a CEL CSV could not be read.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum CsvError {
-    /// Not CSV, or an I/O error underneath.
-    #[error("{source_name} line {line}: {message}")]
-    Csv {
-        /// The file (or `<stdin>`).
-        source_name: String,
-        /// 1-based line.
-        line: u64,
-        /// What went wrong.
-        message: String,
-    },
-    /// A header without the columns a call needs.
-    #[error("{source_name} line 1: no {column:?} column (the header has: {header})")]
-    MissingColumn {
-        /// The file.
-        source_name: String,
-        /// The column.
-        column: &'static str,
-        /// The header as read.
-        header: String,
-    },
-}
+/// Why a CEL CSV could not be read (the readers' error).
+pub type CsvError = crate::read::ReadError;
 
 /// Writes CEL rows as CSV with a header; times in the zone `utc_offset_secs`
 /// east of UTC with microseconds, as cel_odbc/cel_pgsql store them.
@@ -117,85 +96,20 @@ impl<W: Write> CsvWriter<W> {
     }
 }
 
-/// Reads a CEL CSV whose header names any subset of [`COLUMNS`] (in any
+/// Reads a whole CEL CSV whose header names any subset of [`COLUMNS`] (in any
 /// order; unknown columns are ignored; `eventtype` may be a name or an
 /// Asterisk 12+ number; `eventtime` `YYYY-MM-DD HH:MM:SS[.ffffff]` in the zone
 /// `utc_offset_secs`, or epoch seconds). Rows without an `id` are numbered
-/// from 1 in file order.
+/// from 1 in file order. The first broken row is an error; to skip broken
+/// rows and stream, use [`crate::CelReader`].
 pub fn read_csv<R: Read>(input: R, source_name: &str, utc_offset_secs: i64) -> Result<Vec<CelEvent>, CsvError> {
-    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(input);
-    let err = |line: u64, message: String| CsvError::Csv { source_name: source_name.to_owned(), line, message };
-    let header = reader.headers().map_err(|e| err(1, e.to_string()))?.clone();
-    let position = |name: &str| header.iter().position(|h| h.trim().eq_ignore_ascii_case(name));
-    let columns: Vec<Option<usize>> = COLUMNS.iter().map(|c| position(c)).collect();
-    for required in ["eventtype", "eventtime", "uniqueid", "linkedid"] {
-        if position(required).is_none() {
-            return Err(CsvError::MissingColumn {
-                source_name: source_name.to_owned(),
-                column: COLUMNS.iter().find(|c| **c == required).copied().unwrap_or("eventtype"),
-                header: header.iter().collect::<Vec<_>>().join(","),
-            });
-        }
-    }
-    let mut events = Vec::new();
-    for (n, record) in reader.records().enumerate() {
-        let line = record.as_ref().ok().and_then(|r| r.position()).map_or(n as u64 + 2, |p| p.line());
-        let record = record.map_err(|e| err(line, e.to_string()))?;
-        let get = |column: usize| columns[column].and_then(|i| record.get(i)).unwrap_or("").to_owned();
-        let time_text = get(2);
-        let eventtime = parse_time(&time_text, utc_offset_secs)
-            .ok_or_else(|| err(line, format!("eventtime {time_text:?} is not a time")))?;
-        let id_text = get(0);
-        let id = if id_text.is_empty() {
-            n as u64 + 1
-        } else {
-            id_text.trim().parse().map_err(|_| err(line, format!("id {id_text:?} is not a number")))?
-        };
-        events.push(CelEvent {
-            id,
-            eventtype: EventType::parse(&get(1)),
-            eventtime,
-            cid_name: get(3),
-            cid_num: get(4),
-            cid_ani: get(5),
-            cid_rdnis: get(6),
-            cid_dnid: get(7),
-            exten: get(8),
-            context: get(9),
-            channame: get(10),
-            appname: get(11),
-            appdata: get(12),
-            amaflags: get(13).trim().parse().unwrap_or(3),
-            accountcode: get(14),
-            peeraccount: get(15),
-            uniqueid: get(16),
-            linkedid: get(17),
-            userfield: get(18),
-            peer: get(19),
-            extra: get(20),
-            userdeftype: get(21),
-        });
-    }
-    Ok(events)
-}
-
-/// `YYYY-MM-DD HH:MM:SS[.f…]` (local, in the given zone) or epoch seconds `S[.f…]`.
-fn parse_time(text: &str, utc_offset_secs: i64) -> Option<EventTime> {
-    let text = text.trim();
-    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
-    let micros = if fraction.is_empty() {
-        0
-    } else {
-        let digits: String =
-            fraction.chars().take_while(char::is_ascii_digit).chain(std::iter::repeat('0')).take(6).collect();
-        digits.parse::<i64>().ok()?
-    };
-    if let Ok(secs) = whole.parse::<i64>() {
-        return Some(EventTime::from_unix(secs, micros));
-    }
-    let local = callfull_model::DateTime::parse(whole.get(..19)?).ok()?;
-    let unix = local.seconds_since(callfull_model::DateTime::from_unix(0, 0)) - utc_offset_secs;
-    Some(EventTime::from_unix(unix, micros))
+    let reader = crate::read::CelReader::open(
+        std::io::BufReader::new(input),
+        source_name,
+        crate::read::InputFormat::Csv,
+        utc_offset_secs,
+    )?;
+    reader.collect()
 }
 
 #[cfg(test)]

@@ -12,6 +12,10 @@
 //!   [`EventType`] and [`EventTime`] (microseconds, UTC).
 //! - [`CsvWriter`] prints rows as CSV under the CEL column names; [`read_csv`]
 //!   reads CSV exports with any subset of those columns.
+//! - [`CelReader`] streams rows from CSV, cel_custom CSV, `psql` output,
+//!   MySQL dumps and `COPY` blocks ([`sniff`] picks the format); [`Grouper`]
+//!   groups them into calls by linkedid, following merges, and hands each out
+//!   once it is over.
 //! - [`Assembler`] plays a call's rows and yields `call_full` at
 //!   `conversation_requested`, `conversation_accepted`, `conversation_ended`
 //!   and `call_ended`.
@@ -23,9 +27,18 @@
 mod assemble;
 mod csv;
 mod event;
+mod group;
 mod outcome;
+mod pattern;
+mod read;
 
 pub use assemble::{AssembleError, Assembler, Binding, BindingRequest, Lookup};
 pub use csv::{COLUMNS, CsvError, CsvWriter, read_csv};
 pub use event::{CelEvent, EventTime, EventType};
+pub use group::{GroupStats, Grouper};
 pub use outcome::{CAUSE_TO_SIP, unanswered_result};
+pub use pattern::{Pattern, PatternLookup};
+pub use read::{
+    CEL_CUSTOM_COLUMNS, CelReader, Columns, FREEPBX_COLUMNS, InputFormat, ReadError, RowBuilder, parse_time,
+    parse_zone, sniff,
+};

@@ -118,3 +118,48 @@ fn the_same_call_without_its_callee_rows_is_a_missed_call_with_no_conversation()
 fn no_rows_is_an_error() {
     assert!(Assembler::new(&Pbx, Crm::AmoCrm, 0).stages(&[]).is_err());
 }
+
+/// Regression: a conversation whose CHAN_START the export lost was requested
+/// at its first row, but that row's own effect (here its ANSWER) was dropped,
+/// so the call never had an accepted stage and ended unanswered.
+#[test]
+fn a_leg_without_chan_start_is_requested_and_its_first_row_still_counts() {
+    let rows: Vec<_> = read_csv(CSV.as_bytes(), "4.1.csv", 0).unwrap().into_iter().filter(|r| r.id != 3).collect();
+    let stages = Assembler::new(&Pbx, Crm::Bitrix24, 0).stages(&rows).unwrap();
+    let names: Vec<CallStage> = stages.iter().map(|s| s.call_stage).collect();
+    assert_eq!(
+        names,
+        [
+            CallStage::ConversationRequested,
+            CallStage::ConversationAccepted,
+            CallStage::ConversationEnded,
+            CallStage::CallEnded
+        ]
+    );
+    let requested = &stages[0].call_full.conversations["1718012345.119"].channel;
+    assert_eq!((requested.state, requested.was_answered), (ChannelState::Ringing, false));
+    let last = &stages[3].call_full;
+    assert_eq!(last.conversations["1718012345.119"].channel.answer_time.to_string(), "2024-06-10 09:39:11");
+    assert_eq!(last.result, SipStatus::OK);
+}
+
+#[test]
+fn a_legacy_hangup_extra_gives_the_result() {
+    let rows: Vec<_> = read_csv(CSV.as_bytes(), "4.1.csv", 0)
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.uniqueid.ends_with(".118") && r.eventtype.name() != "ANSWER")
+        .map(|mut r| {
+            if r.eventtype.name() == "HANGUP" {
+                r.extra = "17,SIP/trunk-00000001,BUSY".into();
+            }
+            r
+        })
+        .collect();
+    let stages = Assembler::new(&Pbx, Crm::Bitrix24, 0).stages(&rows).unwrap();
+    assert_eq!(stages[0].call_full.result, SipStatus::BUSY);
+    assert_eq!(
+        serde_json::to_string(&stages[0].call_full.channel.extra).unwrap(),
+        r#"{"dialstatus":"BUSY","hangupcause":17,"hangupsource":"SIP/trunk-00000001"}"#
+    );
+}

@@ -29,12 +29,14 @@ pub enum Command {
     Scenarios,
     /// Generate realistic calls: call_full at every stage (NDJSON), or their CEL.
     Generate(GenerateArgs),
-    /// Serve a fake Bitrix24 REST portal over the seeded world (amoCRM follows).
+    /// Serve a fake Bitrix24 REST portal and amoCRM API v4 account over the seeded world.
     Serve(ServeArgs),
     /// Replay a connector: make each call's CRM requests and print call_full filled from the answers.
     Replay(ReplayArgs),
     /// Check a connector's real CRM traffic (the fake's /_admin/journal) against the vendor contract.
     Verify(VerifyArgs),
+    /// Turn a real CEL export (CSV, psql, MySQL or PostgreSQL dump) into call_full at every stage.
+    FromCel(FromCelArgs),
 }
 
 /// The CRM flavour of a payload.
@@ -508,4 +510,95 @@ pub struct VerifyArgs {
     /// List the rules (id, slug, severity, source) and exit.
     #[arg(long, conflicts_with = "files")]
     pub rules: bool,
+}
+
+/// `from-cel --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CelFormat {
+    /// Decide from the first bytes of each input.
+    Auto,
+    /// CSV with a header naming CEL columns (any subset, any order), or headerless cel_custom CSV.
+    Csv,
+    /// psql table output (`|`-separated, with or without the `---+---` rule).
+    Psql,
+    /// A MySQL/MariaDB dump (`INSERT INTO cel … VALUES (…),(…)`).
+    Mysql,
+    /// A PostgreSQL dump (`COPY cel (…) FROM stdin`).
+    PgCopy,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Rows are grouped into calls by linkedid (linkedids that share a channel, as after a transfer or a
+park retrieval, are one call), ordered by time and id, and each call is assembled and printed as soon
+as it is over: at its LINKEDID_END, or once all its channels ended and --quiet seconds of event time
+passed. Output: as `callfull generate` prints it, one customization input per line. Users and CRM
+entities come from the world (--world, --seed), looked up by number.
+
+A broken row is reported on stderr with its line and skipped; the summary counts them (--strict stops
+at the first). A header without an eventtype, uniqueid or linkedid column is refused.
+
+Examples:
+  callfull from-cel cel.csv --tz +03:00 --stage call_ended
+  mysqldump asteriskcdrdb cel | callfull from-cel --crm amocrm -
+  psql -c 'select * from cel' asterisk | callfull from-cel --trunk-pattern 'mts*,beeline*' -
+  callfull generate --cel --seed 7 | callfull from-cel --seed 7 -   (the same payloads as generate)
+
+Exit codes: 0 every row imported, 2 bad usage, an unreadable input, or some rows skipped.")]
+pub struct FromCelArgs {
+    /// CEL exports to read, in order, as one stream; `-` or nothing reads standard input.
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+
+    /// Input format.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub format: CelFormat,
+
+    /// Which CRM's payloads.
+    #[arg(long, value_enum, default_value = "bitrix24", env = "CALLFULL_CRM")]
+    pub crm: GenCrm,
+
+    /// Only this stage: conversation_requested, conversation_accepted, conversation_ended, call_ended, or all.
+    #[arg(long, value_name = "STAGE", default_value = "all")]
+    pub stage: StageArg,
+
+    /// World settings (TOML): extensions, trunks, prefixes, users, clients; default: the built-in world.
+    #[arg(long, value_name = "FILE")]
+    pub world: Option<PathBuf>,
+
+    /// The world's seed (same seed as `generate` gives the same users, clients and CRM ids).
+    #[arg(long, value_name = "SEED", default_value_t = 1, env = "CALLFULL_SEED")]
+    pub seed: u64,
+
+    /// The Asterisk server's zone as a UTC offset (`+03:00`, `-4`, `UTC`): times without a zone
+    /// are read in it, payload times printed in it [default: the world's utc_offset_hours].
+    #[arg(long, value_name = "ZONE", allow_hyphen_values = true)]
+    pub tz: Option<String>,
+
+    /// Numbers that are extensions, besides the world's (comma-separated; `_1XXX` dialplan
+    /// patterns or `*` globs).
+    #[arg(long, value_name = "PATTERNS", default_value = "")]
+    pub extension_pattern: String,
+
+    /// Channel endpoints that are trunks, besides the world's (comma-separated globs or `_` patterns;
+    /// `trunk` of `SIP/trunk-00000028`).
+    #[arg(long, value_name = "PATTERNS", default_value = "*trunk*")]
+    pub trunk_pattern: String,
+
+    /// Dialplan contexts of incoming trunk channels (comma-separated globs): a channel whose first
+    /// row is in one is a trunk whatever its endpoint's name.
+    #[arg(long, value_name = "PATTERNS", default_value = "from-trunk*,from-pstn*,from-extern*")]
+    pub trunk_context: String,
+
+    /// Seconds of event time a call whose channels all ended waits for more rows (exports without LINKEDID_END).
+    #[arg(long, value_name = "SECS", default_value_t = 10.0)]
+    pub quiet: f64,
+
+    /// Stop at the first broken row.
+    #[arg(long)]
+    pub strict: bool,
+
+    /// Pretty-print each payload.
+    #[arg(long)]
+    pub pretty: bool,
 }

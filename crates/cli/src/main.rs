@@ -27,6 +27,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => cmd::serve::run(&args),
         Command::Replay(args) => cmd::replay::run(&args),
         Command::Verify(args) => cmd::verify::run(&args),
+        Command::FromCel(args) => cmd::from_cel::run(&args),
     };
     match result {
         Ok(code) => code,

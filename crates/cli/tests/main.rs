@@ -4,6 +4,7 @@
 mod util;
 
 mod bad_input;
+mod from_cel;
 mod generate;
 mod replay;
 mod schema;

@@ -14,6 +14,8 @@
 //!   depends only on the seed, the world and `i`, so runs split across threads
 //!   or shards give the same bytes.
 //! - [`WorldLookup`] is the assembler's view of the world for one CRM.
+//! - [`Importer`] runs a user's own CEL export through the same assembler
+//!   (`callfull from-cel`).
 //!
 //! # Example
 //!
@@ -32,6 +34,7 @@
 
 #![deny(missing_docs)]
 
+mod import;
 mod lookup;
 pub mod pbx;
 mod run;
@@ -46,6 +49,7 @@ use callfull_world::World;
 use rand::RngExt;
 use serde::Serialize;
 
+pub use import::{ImportError, ImportOptions, ImportStats, Importer};
 pub use lookup::WorldLookup;
 pub use run::{Format, RunOptions, RunStats, generate_files, generate_to};
 pub use scenarios::{CATALOG, Call, Scenario, find as find_scenario};

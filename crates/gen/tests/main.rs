@@ -2,5 +2,6 @@
 //! stage, every payload valid in strict mode, same seed same bytes.
 
 mod determinism;
+mod from_cel;
 mod properties;
 mod snapshots;

@@ -1,3 +1,4 @@
+pub mod from_cel;
 pub mod generate;
 pub mod replay;
 pub mod rules;

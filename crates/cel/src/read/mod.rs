@@ -1,0 +1,502 @@
+//! Readers for CEL as users have it: CSV exports (any subset of the columns,
+//! in any order, or Asterisk's headerless cel_custom CSV), `psql` table
+//! output, MySQL dumps (`INSERT INTO cel … VALUES (…),(…)`) and PostgreSQL
+//! `COPY cel … FROM stdin` blocks; [`sniff`] tells them apart.
+//!
+//! Every reader turns its input into one [`ByteRecord`] per row (reused, so a
+//! row costs no allocation until its event is built), and [`Columns`] maps the
+//! record's fields to [`CelEvent`] fields. A broken row is a
+//! [`ReadError::Row`] with its line number; the reader goes on with the next
+//! one. Errors that end the input ([`ReadError::is_fatal`]) end the iteration.
+//!
+//! Implementation notes: the readers yield rows in file order. Sorting and
+//! grouping them into calls is the job of [`crate::Grouper`].
+
+mod copy;
+mod csv;
+mod mysql;
+mod psql;
+mod time;
+
+use std::io::BufRead;
+
+use ::csv::ByteRecord;
+
+use crate::event::{CelEvent, EventTime, EventType};
+
+pub use time::{parse_time, parse_zone};
+
+/// The CEL columns we read, in [`crate::COLUMNS`] order.
+const ID: usize = 0;
+const EVENTTYPE: usize = 1;
+const EVENTTIME: usize = 2;
+const UNIQUEID: usize = 16;
+const LINKEDID: usize = 17;
+
+/// Column names other schemas use for ours (cel_tds, cel_manager, old tables).
+const ALIASES: [(&str, usize); 6] =
+    [("eventextra", 20), ("eventname", EVENTTYPE), ("cidname", 3), ("cidnum", 4), ("bridgepeer", 19), ("channel", 10)];
+
+/// The order of Asterisk's sample cel_custom `Master.csv` mapping (no header):
+/// eventtype, eventtime, CALLERID(name/num/ANI/RDNIS/DNID), exten, context,
+/// channame, appname, appdata, amaflags, accountcode, uniqueid, linkedid,
+/// BRIDGEPEER, userfield, userdeftype, eventextra.
+pub const CEL_CUSTOM_COLUMNS: [&str; 20] = [
+    "eventtype",
+    "eventtime",
+    "cid_name",
+    "cid_num",
+    "cid_ani",
+    "cid_rdnis",
+    "cid_dnid",
+    "exten",
+    "context",
+    "channame",
+    "appname",
+    "appdata",
+    "amaflags",
+    "accountcode",
+    "uniqueid",
+    "linkedid",
+    "peer",
+    "userfield",
+    "userdeftype",
+    "extra",
+];
+
+/// FreePBX's MySQL `cel` table, for `INSERT INTO cel VALUES` without a column list.
+pub const FREEPBX_COLUMNS: [&str; 20] = [
+    "id",
+    "eventtype",
+    "eventtime",
+    "cid_name",
+    "cid_num",
+    "cid_ani",
+    "cid_rdnis",
+    "cid_dnid",
+    "exten",
+    "context",
+    "channame",
+    "appname",
+    "appdata",
+    "amaflags",
+    "accountcode",
+    "uniqueid",
+    "linkedid",
+    "peer",
+    "userdeftype",
+    "extra",
+];
+
+/// An input format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputFormat {
+    /// Decide from the first bytes ([`sniff`]).
+    Auto,
+    /// CSV with a header naming CEL columns, or headerless cel_custom CSV.
+    Csv,
+    /// `psql` table output: `|`-separated, with or without the `---+---` rule.
+    Psql,
+    /// A MySQL/MariaDB dump: `INSERT INTO cel [(cols)] VALUES (…),(…);`.
+    Mysql,
+    /// A PostgreSQL dump: `COPY cel (cols) FROM stdin;` … `\.`.
+    PgCopy,
+}
+
+impl InputFormat {
+    /// The name `--format` takes.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InputFormat::Auto => "auto",
+            InputFormat::Csv => "csv",
+            InputFormat::Psql => "psql",
+            InputFormat::Mysql => "mysql",
+            InputFormat::PgCopy => "pg-copy",
+        }
+    }
+}
+
+/// Why CEL could not be read.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReadError {
+    /// One row is broken; the rest of the input goes on.
+    #[error("{source_name} line {line}: {message}")]
+    Row {
+        /// The file (or `<stdin>`).
+        source_name: String,
+        /// 1-based line.
+        line: u64,
+        /// What is wrong.
+        message: String,
+    },
+    /// A header without the columns a call needs.
+    #[error("{source_name} line {line}: no {} column{} (the header has: {header})", quote_list(.missing), if .missing.len() == 1 { "" } else { "s" })]
+    MissingColumns {
+        /// The file.
+        source_name: String,
+        /// The header's line.
+        line: u64,
+        /// The columns missing.
+        missing: Vec<&'static str>,
+        /// The header as read.
+        header: String,
+    },
+    /// The input is not in the format given (or none could be recognised).
+    #[error("{source_name}: {message}")]
+    Format {
+        /// The file.
+        source_name: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// Reading failed underneath.
+    #[error("{source_name}: {source}")]
+    Io {
+        /// The file.
+        source_name: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+}
+
+fn quote_list(names: &[&str]) -> String {
+    names.iter().map(|n| format!("{n:?}")).collect::<Vec<_>>().join(", ")
+}
+
+impl ReadError {
+    /// Whether reading stops here (anything but a broken row).
+    pub fn is_fatal(&self) -> bool {
+        !matches!(self, ReadError::Row { .. })
+    }
+
+    /// The line of a broken row.
+    pub fn line(&self) -> Option<u64> {
+        match self {
+            ReadError::Row { line, .. } | ReadError::MissingColumns { line, .. } => Some(*line),
+            _ => None,
+        }
+    }
+}
+
+/// Where each CEL field sits in a record.
+#[derive(Debug, Clone)]
+pub struct Columns {
+    slots: [Option<usize>; 22],
+    width: usize,
+}
+
+impl Columns {
+    /// From header names (case-insensitive, trimmed, quotes and backticks
+    /// dropped); unknown names are ignored.
+    pub fn from_names<'a>(names: impl IntoIterator<Item = &'a str>) -> Columns {
+        let mut slots = [None; 22];
+        let mut width = 0;
+        for (i, name) in names.into_iter().enumerate() {
+            width = i + 1;
+            let name = name.trim().trim_matches(|c| c == '"' || c == '`' || c == '\'').trim();
+            let slot = crate::csv::COLUMNS
+                .iter()
+                .position(|c| c.eq_ignore_ascii_case(name))
+                .or_else(|| ALIASES.iter().find(|(a, _)| a.eq_ignore_ascii_case(name)).map(|(_, s)| *s));
+            if let Some(slot) = slot {
+                if slots[slot].is_none() {
+                    slots[slot] = Some(i);
+                }
+            }
+        }
+        Columns { slots, width }
+    }
+
+    /// The columns a call cannot do without that are missing.
+    pub fn missing(&self) -> Vec<&'static str> {
+        [(EVENTTYPE, "eventtype"), (UNIQUEID, "uniqueid"), (LINKEDID, "linkedid")]
+            .into_iter()
+            .filter(|(slot, _)| self.slots[*slot].is_none())
+            .map(|(_, name)| name)
+            .collect()
+    }
+
+    /// Whether any of the names is a CEL column (a header rather than data).
+    fn known(&self) -> usize {
+        self.slots.iter().filter(|s| s.is_some()).count()
+    }
+}
+
+fn text(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => s.to_owned(),
+        Err(_) => String::from_utf8_lossy(bytes).into_owned(),
+    }
+}
+
+/// Builds events from records; numbers rows that have no `id`.
+#[derive(Debug, Clone)]
+pub struct RowBuilder {
+    columns: Columns,
+    utc_offset_secs: i64,
+    rows: u64,
+}
+
+impl RowBuilder {
+    /// A builder for records laid out as `columns`, local times in the zone
+    /// `utc_offset_secs` east of UTC.
+    pub fn new(columns: Columns, utc_offset_secs: i64) -> RowBuilder {
+        RowBuilder { columns, utc_offset_secs, rows: 0 }
+    }
+
+    /// The event of one record, or what is wrong with it.
+    pub fn build(&mut self, record: &ByteRecord) -> Result<CelEvent, String> {
+        self.rows += 1;
+        let slots = &self.columns.slots;
+        let get = |slot: usize| -> &[u8] { slots[slot].and_then(|i| record.get(i)).unwrap_or(b"").trim_ascii() };
+        let raw = |slot: usize| -> &[u8] { slots[slot].and_then(|i| record.get(i)).unwrap_or(b"") };
+        for (slot, name) in [(EVENTTYPE, "eventtype"), (UNIQUEID, "uniqueid")] {
+            if get(slot).is_empty() {
+                let why = if slots[slot].is_some_and(|i| i >= record.len()) {
+                    format!("{} fields, the header has {}", record.len(), self.columns.width)
+                } else {
+                    format!("empty {name}")
+                };
+                return Err(why);
+            }
+        }
+        let eventtime = match slots[EVENTTIME] {
+            None => EventTime::default(),
+            Some(_) => {
+                let t = get(EVENTTIME);
+                time::parse_time(t, self.utc_offset_secs)
+                    .ok_or_else(|| format!("eventtime {:?} is not a time", String::from_utf8_lossy(t)))?
+            }
+        };
+        let id_text = get(ID);
+        let id = if id_text.is_empty() {
+            self.rows
+        } else {
+            std::str::from_utf8(id_text)
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .ok_or_else(|| format!("id {:?} is not a number", String::from_utf8_lossy(id_text)))?
+        };
+        let eventtype = match std::str::from_utf8(get(EVENTTYPE)) {
+            Ok(name) => EventType::parse(name),
+            Err(_) => return Err("eventtype is not UTF-8".into()),
+        };
+        // One UTF-8 check for the whole record (fields are cut at ASCII
+        // delimiters, so each is valid when the whole is); a record that is
+        // not UTF-8 has its fields repaired one by one.
+        let whole = std::str::from_utf8(record.as_slice()).ok();
+        let field = |slot: usize, trim: bool| -> String {
+            let Some(range) = slots[slot].and_then(|i| record.range(i)) else { return String::new() };
+            let s = match whole {
+                Some(w) => w.get(range).unwrap_or_default(),
+                None => return text(if trim { raw(slot).trim_ascii() } else { raw(slot) }),
+            };
+            if trim { s.trim_ascii() } else { s }.to_owned()
+        };
+        let uniqueid = field(UNIQUEID, true);
+        let linkedid = field(LINKEDID, true);
+        let linkedid = if linkedid.is_empty() { uniqueid.clone() } else { linkedid };
+        let amaflags = get(13);
+        Ok(CelEvent {
+            id,
+            eventtype,
+            eventtime,
+            cid_name: field(3, false),
+            cid_num: field(4, true),
+            cid_ani: field(5, true),
+            cid_rdnis: field(6, true),
+            cid_dnid: field(7, true),
+            exten: field(8, true),
+            context: field(9, true),
+            channame: field(10, true),
+            appname: field(11, true),
+            appdata: field(12, false),
+            amaflags: match amaflags {
+                b"" => 3,
+                b"OMIT" => 1,
+                b"BILLING" => 2,
+                b"DOCUMENTATION" => 3,
+                _ => std::str::from_utf8(amaflags).ok().and_then(|s| s.parse().ok()).unwrap_or(3),
+            },
+            accountcode: field(14, true),
+            peeraccount: field(15, true),
+            uniqueid,
+            linkedid,
+            userfield: field(18, false),
+            peer: field(19, true),
+            extra: field(20, true),
+            userdeftype: field(21, true),
+        })
+    }
+}
+
+/// The format of an input from its first bytes: a dump (`COPY … FROM stdin`
+/// → pg-copy, `INSERT INTO` → mysql), a `psql` table (a first line of
+/// `|`-separated CEL column names), else CSV.
+pub fn sniff(head: &[u8]) -> InputFormat {
+    let head_text = String::from_utf8_lossy(head);
+    let upper = head_text.to_ascii_uppercase();
+    if upper.contains("FROM STDIN") || upper.contains("-- POSTGRESQL DATABASE DUMP") {
+        return InputFormat::PgCopy;
+    }
+    if upper.contains("INSERT INTO") || upper.contains("-- MYSQL DUMP") || upper.contains("-- MARIADB DUMP") {
+        return InputFormat::Mysql;
+    }
+    let first = head_text.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("");
+    if first.contains('|') && !first.contains(',') {
+        return InputFormat::Psql;
+    }
+    if first.contains('|') && Columns::from_names(first.split('|')).known() >= 3 {
+        return InputFormat::Psql;
+    }
+    InputFormat::Csv
+}
+
+enum Inner<R: BufRead> {
+    Csv(csv::CsvRows<R>),
+    Psql(psql::PsqlRows<R>),
+    Mysql(mysql::MysqlRows<R>),
+    Copy(copy::CopyRows<R>),
+}
+
+/// What a source yields: a record and its line, a broken row, or the end.
+pub(crate) enum Next {
+    Record(u64),
+    Bad(u64, String),
+    /// The reader found the header of a new block (dumps): new columns.
+    Columns(Box<Columns>, u64),
+    End,
+}
+
+/// CEL rows read from one input, in file order.
+///
+/// ```
+/// use callfull_cel::{CelReader, EventType, InputFormat};
+///
+/// let text = "linkedid,uniqueid,eventtype,eventtime\n1.1,1.1,CHAN_START,1718012345.5\n";
+/// let rows: Vec<_> = CelReader::open(text.as_bytes(), "t.csv", InputFormat::Auto, 0)?
+///     .collect::<Result<_, _>>()?;
+/// assert_eq!(rows[0].eventtype, EventType::ChanStart);
+/// # Ok::<(), callfull_cel::ReadError>(())
+/// ```
+pub struct CelReader<R: BufRead> {
+    inner: Inner<R>,
+    record: ByteRecord,
+    builder: Option<RowBuilder>,
+    source_name: String,
+    utc_offset_secs: i64,
+    format: InputFormat,
+    done: bool,
+}
+
+impl<R: BufRead> CelReader<R> {
+    /// Opens `input` (named `source_name` in errors) as `format`; with
+    /// [`InputFormat::Auto`] the format is sniffed from the first 64 KiB.
+    /// Local times are in the zone `utc_offset_secs` east of UTC.
+    pub fn open(
+        mut input: R,
+        source_name: &str,
+        format: InputFormat,
+        utc_offset_secs: i64,
+    ) -> Result<CelReader<R>, ReadError> {
+        let io = |source| ReadError::Io { source_name: source_name.to_owned(), source };
+        let format = match format {
+            InputFormat::Auto => {
+                let head = input.fill_buf().map_err(io)?;
+                let head = &head[..head.len().min(64 << 10)];
+                sniff(head)
+            }
+            f => f,
+        };
+        let inner = match format {
+            InputFormat::Psql => Inner::Psql(psql::PsqlRows::new(input)),
+            InputFormat::Mysql => Inner::Mysql(mysql::MysqlRows::new(input)),
+            InputFormat::PgCopy => Inner::Copy(copy::CopyRows::new(input)),
+            _ => Inner::Csv(csv::CsvRows::new(input)),
+        };
+        Ok(CelReader {
+            inner,
+            record: ByteRecord::new(),
+            builder: None,
+            source_name: source_name.to_owned(),
+            utc_offset_secs,
+            format,
+            done: false,
+        })
+    }
+
+    /// The format being read (the sniffed one for [`InputFormat::Auto`]).
+    pub fn format(&self) -> InputFormat {
+        self.format
+    }
+
+    fn next_record(&mut self) -> Result<Next, std::io::Error> {
+        match &mut self.inner {
+            Inner::Csv(r) => r.next(&mut self.record),
+            Inner::Psql(r) => r.next(&mut self.record),
+            Inner::Mysql(r) => r.next(&mut self.record),
+            Inner::Copy(r) => r.next(&mut self.record),
+        }
+    }
+}
+
+impl<R: BufRead> Iterator for CelReader<R> {
+    type Item = Result<CelEvent, ReadError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        loop {
+            let next = match self.next_record() {
+                Ok(next) => next,
+                Err(source) => {
+                    self.done = true;
+                    return Some(Err(ReadError::Io { source_name: self.source_name.clone(), source }));
+                }
+            };
+            let row_error = |line, message| ReadError::Row { source_name: self.source_name.clone(), line, message };
+            match next {
+                Next::End => {
+                    self.done = true;
+                    if self.builder.is_none() {
+                        return Some(Err(ReadError::Format {
+                            source_name: self.source_name.clone(),
+                            message: format!("no CEL rows found (read as {})", self.format.as_str()),
+                        }));
+                    }
+                    return None;
+                }
+                Next::Columns(columns, line) => {
+                    let missing = columns.missing();
+                    if !missing.is_empty() {
+                        self.done = true;
+                        let header: Vec<String> =
+                            self.record.iter().map(|f| String::from_utf8_lossy(f).trim().to_owned()).collect();
+                        return Some(Err(ReadError::MissingColumns {
+                            source_name: self.source_name.clone(),
+                            line,
+                            missing,
+                            header: header.join(","),
+                        }));
+                    }
+                    let rows = self.builder.as_ref().map_or(0, |b| b.rows);
+                    let mut builder = RowBuilder::new(*columns, self.utc_offset_secs);
+                    builder.rows = rows;
+                    self.builder = Some(builder);
+                }
+                Next::Bad(line, message) => return Some(Err(row_error(line, message))),
+                Next::Record(line) => {
+                    let Some(builder) = self.builder.as_mut() else {
+                        return Some(Err(row_error(line, "a row before any header".into())));
+                    };
+                    return Some(builder.build(&self.record).map_err(|m| row_error(line, m)));
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

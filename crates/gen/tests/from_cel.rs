@@ -1,0 +1,106 @@
+//! `callfull from-cel`'s library side: real CEL (the Wazo corpus) imports
+//! with no error into valid payloads, pinned per file; the generator's own
+//! CEL imported back gives exactly the generator's payloads.
+
+use std::path::{Path, PathBuf};
+
+use callfull_cel::{CsvWriter, Pattern, PatternLookup};
+use callfull_gen::{CATALOG, Generator, ImportOptions, Importer, WorldLookup, write_payload};
+use callfull_model::{CallStage, Crm, Options, validate};
+use callfull_world::World;
+
+/// The import as the CLI sets it up by default (seed 1, built-in world).
+fn lookup(world: &World, crm: Crm, seed: u64) -> PatternLookup<WorldLookup<'_>> {
+    PatternLookup::new(WorldLookup::new(world, crm, seed), Vec::new(), Pattern::list("*trunk*"))
+        .trunk_contexts(Pattern::list("from-trunk*,from-pstn*,from-extern*"))
+}
+
+fn import(bytes: &[u8], name: &str, lookup: &PatternLookup<WorldLookup<'_>>, crm: Crm, offset: i64) -> Vec<u8> {
+    let options = ImportOptions { utc_offset_secs: offset, ..ImportOptions::default() };
+    let mut importer = Importer::new(lookup, crm, options);
+    let mut out = Vec::new();
+    importer.read(bytes, name, &mut out, |e| panic!("{name}: broken row: {e}")).unwrap();
+    importer.finish(&mut out).unwrap();
+    out
+}
+
+/// The Wazo corpus, read where it lies (never copied into the repository).
+fn corpus() -> Option<Vec<PathBuf>> {
+    let dir = std::env::var_os("CALLFULL_CEL_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/cel-wazo"));
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "csv"))
+        .collect();
+    files.sort();
+    Some(files)
+}
+
+#[test]
+fn every_corpus_file_imports_into_valid_payloads_pinned_at_call_ended() {
+    let Some(files) = corpus() else {
+        eprintln!("skipped: no CEL corpus (set CALLFULL_CEL_CORPUS to the cel-wazo folder)");
+        return;
+    };
+    assert_eq!(files.len(), 58, "the corpus has 58 CSV files (and a README)");
+    let world = World::from_seed(1);
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../snapshots/from-cel"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    settings.set_info(&"callfull from-cel --tz UTC --stage call_ended <corpus file> (seed 1, built-in world)");
+    settings.bind(|| {
+        for crm in [Crm::Bitrix24, Crm::AmoCrm] {
+            let lookup = lookup(&world, crm, 1);
+            for file in &files {
+                let name = file.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_owned();
+                let bytes = std::fs::read(file).unwrap();
+                let out = import(&bytes, &name, &lookup, crm, 0);
+                let payloads: Vec<serde_json::Value> = out
+                    .split(|&b| b == b'\n')
+                    .filter(|l| !l.is_empty())
+                    .map(|l| serde_json::from_slice(l).unwrap())
+                    .collect();
+                assert!(!payloads.is_empty(), "{name}: no payload");
+                for payload in &payloads {
+                    let report = validate(payload, &Options::crm(crm));
+                    assert_eq!(report.errors(), 0, "{name} ({crm:?}): {:#?}", report.findings);
+                }
+                if crm == Crm::Bitrix24 {
+                    let ended: Vec<&serde_json::Value> =
+                        payloads.iter().filter(|p| p["call_stage"] == CallStage::CallEnded.as_str()).collect();
+                    insta::assert_json_snapshot!(name, ended);
+                }
+            }
+        }
+    });
+}
+
+#[test]
+fn the_generators_cel_imported_back_gives_the_generators_payloads_for_every_scenario() {
+    let seed = 2026;
+    let world = World::from_seed(seed);
+    for crm in [Crm::Bitrix24, Crm::AmoCrm] {
+        let lookup = lookup(&world, crm, seed);
+        for scenario in CATALOG {
+            let generator = Generator::new(&world, crm, seed, vec![scenario]);
+            let offset = generator.utc_offset_secs();
+            let mut expected = Vec::new();
+            generator.payloads(0, |stage, call| write_payload(&mut expected, stage, call, false).unwrap());
+            let mut csv = CsvWriter::new(Vec::new(), offset).unwrap();
+            for row in generator.cel(0).rows {
+                csv.write(&row).unwrap();
+            }
+            let cel = csv.finish().unwrap();
+            let got = import(&cel, scenario.name, &lookup, crm, offset);
+            assert!(
+                got == expected,
+                "{} ({crm:?}): from-cel differs from generate\nreproduce: callfull generate --seed {seed} --scenario {} --cel | callfull from-cel --seed {seed} -",
+                scenario.name,
+                scenario.name
+            );
+        }
+    }
+}
