@@ -149,7 +149,7 @@ impl Haystack {
         self.text.push('\u{1}');
     }
 
-    /// The positions of the records whose part contains `needle`, ascending.
+    /// Marks in `hits` the records whose part contains `needle`.
     fn find(&self, needle: &str, hits: &mut [bool]) {
         if needle.is_empty() || needle.contains('\u{1}') {
             return;
@@ -286,7 +286,8 @@ mod tests {
         table.index().text_containing("ромашка", false, &mut hits);
         assert_eq!(hits, [false, true]);
         let mut hits = vec![false; 2];
-        // "101" ends record 0; "ООО" starts record 1: no hit spans them.
+        // "101" ends record 0 and "ООО" starts record 1: a needle spanning
+        // the separator finds nothing.
         table.index().text_containing("101\u{1}ООО", true, &mut hits);
         table.index().text_containing("INFO@", false, &mut hits);
         assert_eq!(hits, [false, true]);
