@@ -194,10 +194,7 @@ fn rest(shared: &Shared, tail: &str, request: &Request) -> Response {
     let (response, error, named) = match result {
         Ok(answer) => {
             let body = shared.bitrix24.envelope(&answer, shared.clock.as_ref(), started);
-            // The CALL_ID a register hands out, for journal readers.
-            let named = (method == "telephony.externalcall.register")
-                .then(|| answer.field("CALL_ID").map(|id| json!({ "CALL_ID": id })))
-                .flatten();
+            let named = answer.journaled;
             (Response { status: 200, body, delay_ms, ..Response::json(200, &Value::Null) }, None, named)
         }
         Err(e) => (Response { delay_ms, ..Response::error(&e) }, Some(e.code.into_owned()), None),

@@ -35,6 +35,9 @@ pub struct Answer {
     pub total: Option<usize>,
     /// `next` (list methods, when there is another page).
     pub next: Option<usize>,
+    /// What the journal keeps of the answer: what later requests refer to
+    /// (a register's `{"CALL_ID": …}`), so a journal can be checked alone.
+    pub journaled: Option<Value>,
 }
 
 /// A result as a value, or already printed (records that never change are
@@ -46,22 +49,14 @@ enum Payload {
 }
 
 impl Answer {
-    /// `result[key]`, when the result is an object kept as a value.
-    pub fn field(&self, key: &str) -> Option<&Value> {
-        match &self.result {
-            Payload::Value(value) => value.get(key),
-            Payload::Json(_) => None,
-        }
-    }
-
     /// A plain result.
     pub fn of(result: Value) -> Self {
-        Answer { result: Payload::Value(result), total: None, next: None }
+        Answer { result: Payload::Value(result), total: None, next: None, journaled: None }
     }
 
     /// A result printed already (valid JSON).
     pub(crate) fn printed(json: String) -> Self {
-        Answer { result: Payload::Json(json), total: None, next: None }
+        Answer { result: Payload::Json(json), total: None, next: None, journaled: None }
     }
 
     /// `result` as a value.

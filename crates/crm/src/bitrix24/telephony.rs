@@ -289,7 +289,7 @@ pub(super) fn register(ctx: &mut Ctx<'_>, p: &Map<String, Value>) -> Result<Answ
             && (external_id.is_empty() || c.external_id == external_id)
             && now - c.registered_micros < DEDUP_MICROS
     }) {
-        return Ok(Answer::of(register_result(call)));
+        return Ok(register_answer(call));
     }
 
     // A number that is an active user's extension: an internal call, no CRM.
@@ -337,9 +337,15 @@ pub(super) fn register(ctx: &mut Ctx<'_>, p: &Map<String, Value>) -> Result<Answ
         shown_to: Vec::new(),
         pushes: Vec::new(),
     };
-    let result = register_result(&call);
+    let answer = register_answer(&call);
     ctx.records.telephony.active.push(call);
-    Ok(Answer::of(result))
+    Ok(answer)
+}
+
+/// A register's answer; the journal keeps the CALL_ID it hands out.
+fn register_answer(call: &ActiveCall) -> Answer {
+    let journaled = Some(json!({ "CALL_ID": call.call_id }));
+    Answer { journaled, ..Answer::of(register_result(call)) }
 }
 
 fn register_result(call: &ActiveCall) -> Value {
