@@ -460,8 +460,9 @@ pub enum VerifyCrm {
 #[command(after_help = "\
 Input: the JSON of GET /_admin/journal ({\"entries\": […]}), a bare array of entries, or JSON Lines (one
 entry per line). Each breach names its rule (`--rules` lists them, docs/verify.md cites their sources),
-the request (seq and method) and the offending parameters. The journal keeps requests, not answers:
-a register's CALL_ID is inferred from the order of requests (docs/ASSUMPTIONS.md, A-VERIFY-1).
+the request (seq and method) and the offending parameters. The fake's journal keeps the CALL_ID each
+register handed out; in a journal without it the CALL_ID is inferred from the order of requests
+(docs/ASSUMPTIONS.md, A-VERIFY-1).
 
 amoCRM calls must go to a phone some contact or company has: give the world the fake was seeded with
 (--seed, --world, as given to `callfull serve`) to check it against the seeded cards; without them only

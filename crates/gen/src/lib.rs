@@ -131,6 +131,12 @@ impl<'w> Generator<'w> {
         }
     }
 
+    /// The world lookup the calls are assembled with (built once: it holds
+    /// every user and client as `call_full` shapes).
+    pub fn lookup(&self) -> &WorldLookup<'w> {
+        &self.lookup
+    }
+
     /// Picks scenarios by the world's `mix` weights instead of cycling;
     /// scenarios the mix does not name get no calls. Errors on an unknown name.
     pub fn with_mix(mut self) -> Result<Self, GenError> {

@@ -8,7 +8,7 @@ use std::cell::RefCell;
 use std::time::{Duration, Instant};
 
 use callfull_cel::Assembler;
-use callfull_gen::{GenError, Generator, Scenario, WorldLookup};
+use callfull_gen::{GenError, Generator, Scenario};
 use callfull_model::{CallFull, CallStage};
 use callfull_world::World;
 
@@ -94,7 +94,6 @@ impl<'w> Replay<'w> {
         let generator = Generator::new(self.world, crm, options.seed, options.scenarios.clone())
             .with_mix()
             .map_err(|e: GenError| ReplayError::BadUrl { url: String::new(), reason: e.to_string() })?;
-        let world_lookup = WorldLookup::new(self.world, crm, options.seed);
         let base = Snapshot::of(&self.http);
         let mut summary = Summary { crm, seed: options.seed, ..Summary::default() };
 
@@ -114,7 +113,7 @@ impl<'w> Replay<'w> {
         for index in options.first..options.first + options.count {
             let t = Instant::now();
             let generated = generator.cel(index);
-            let lookup = ReplayLookup { world: &world_lookup, users: &users, facts: RefCell::new(None) };
+            let lookup = ReplayLookup { world: generator.lookup(), users: &users, facts: RefCell::new(None) };
             let mut stages: Vec<(CallStage, CallFull)> = Vec::new();
             let _ = Assembler::new(&lookup, crm, generator.utc_offset_secs())
                 .assemble(&generated.rows, |stage, call| stages.push((stage, call.clone())));

@@ -4,8 +4,8 @@
 //!
 //! # Implementation notes
 //!
-//! The journal keeps requests, not answers, so the `CALL_ID` a `register`
-//! got back is not in it (A-VERIFY-1). Each successful `register` leaves a
+//! The fake's journal keeps the `CALL_ID` a `register` got back
+//! (`result`); a journal without it needs it inferred (A-VERIFY-1). Each successful `register` leaves a
 //! *pending* registration; the first request that names a CALL_ID not seen
 //! before takes one that came earlier, preferring the one made in the second
 //! the CALL_ID's timestamp names (`externalCall.<hex>.<unix>`). A `register`

@@ -50,8 +50,8 @@ pub struct Entry {
     pub status: u16,
     /// The `error` code when it failed.
     pub error: Option<String>,
-    /// The answer's body, when the journal keeps it (it does not yet; see
-    /// docs/verify.md): used to learn a register's `CALL_ID` exactly.
+    /// What the journal kept of the answer (the fake keeps a register's
+    /// `{"CALL_ID": …}`): used to learn a register's `CALL_ID` exactly.
     pub result: Option<Value>,
 }
 

@@ -18,9 +18,10 @@
 //! - [`Rule`] lists the rules: stable id (`B24-LIFE-1`), slug, severity and
 //!   the spec section each comes from (docs/verify.md has the table).
 //!
-//! What it cannot see: the journal keeps requests, not answers, so a
-//! register's `CALL_ID` is inferred from the order of requests
-//! (A-VERIFY-1 in docs/ASSUMPTIONS.md).
+//! Answers: the fake's journal keeps a register's `CALL_ID` (`result`),
+//! used as is; a journal without it (hand-made, another proxy's) gets the
+//! CALL_ID inferred from the order of requests (A-VERIFY-1 in
+//! docs/ASSUMPTIONS.md).
 //!
 //! # Example
 //!
