@@ -41,15 +41,12 @@ impl SeededPhones {
             .map(ClientRef::Contact)
             .chain(world.leads.iter().map(ClientRef::Lead))
             .chain(world.companies.iter().map(ClientRef::Company));
+        // The seeded records' PHONE field holds exactly the clients' phones.
         let mut keys = HashSet::new();
-        let field_id = world.amo.phone_field.id;
         for client in clients {
-            let object = Value::Object(world.amocrm_entity_object(client));
-            keys.extend(
-                phones_of(&object, Some(field_id)).into_iter().map(|p| phone_key(&p)).filter(|k| !k.is_empty()),
-            );
+            keys.extend(client.phones().iter().map(|p| phone_key(p)).filter(|k| !k.is_empty()));
         }
-        SeededPhones { keys, phone_field_id: Some(field_id) }
+        SeededPhones { keys, phone_field_id: Some(world.amo.phone_field.id) }
     }
 
     /// From a list of phone numbers (any spelling).
