@@ -59,5 +59,13 @@ pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
 
 /// "1 payload", "2 payloads".
 pub fn plural(n: usize, word: &str) -> String {
-    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+    // English adds "es" after a sibilant: "breach" → "breaches".
+    let suffix = if n == 1 {
+        ""
+    } else if ["s", "x", "z", "ch", "sh"].iter().any(|end| word.ends_with(end)) {
+        "es"
+    } else {
+        "s"
+    };
+    format!("{n} {word}{suffix}")
 }

@@ -206,7 +206,7 @@ fn summary(t: &Tally, crm: Option<CrmKind>) {
         line += &if t.errors == 0 {
             style.green(": all follow the contract")
         } else {
-            style.red(&format!(": {} of the contract", plural(t.errors, "breach").replace("breachs", "breaches")))
+            style.red(&format!(": {} of the contract", plural(t.errors, "breach")))
         };
     }
     let mut counts = vec![plural(t.errors, "error"), plural(t.warnings, "warning")];
