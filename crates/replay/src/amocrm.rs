@@ -111,11 +111,6 @@ fn call_status(result: SipStatus) -> u8 {
 }
 
 /// The last 10 digits (the part amoCRM matches a phone by), or all of them.
-fn query_digits(phone: &str) -> String {
-    let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
-    digits[digits.len().saturating_sub(10)..].to_owned()
-}
-
 impl<'w> AmoCrm<'w> {
     pub(crate) fn new(
         http: Http,
@@ -249,7 +244,7 @@ impl<'w> AmoCrm<'w> {
 
     /// The first contact, else company, holding `phone`, with its lead ids.
     async fn find(&self, phone: &str) -> Result<Option<(Map<String, Value>, &'static str)>, ReplayError> {
-        let query = query_digits(phone);
+        let query = callfull_world::phone::phone_key(phone);
         for (list, kind) in [("contacts", entity_type::CONTACT), ("companies", entity_type::COMPANY)] {
             let path = format!("/api/v4/{list}?query={query}&with=leads");
             if let Some(answer) = self.call(Method::GET, &path, None).await? {
@@ -489,7 +484,7 @@ mod tests {
 
     #[test]
     fn the_query_is_the_last_ten_digits() {
-        assert_eq!(query_digits("+7 (916) 123-45-67"), "9161234567");
-        assert_eq!(query_digits("6408812"), "6408812");
+        assert_eq!(callfull_world::phone::phone_key("+7 (916) 123-45-67"), "9161234567");
+        assert_eq!(callfull_world::phone::phone_key("6408812"), "6408812");
     }
 }

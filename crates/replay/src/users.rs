@@ -2,6 +2,7 @@
 //! and looked up by id and by phone, as the connector's user cache does.
 
 use callfull_model::User;
+use callfull_world::phone::{digits, phone_key};
 
 /// The users of a CRM, in the order it listed them.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -12,8 +13,7 @@ pub struct Users {
 /// The last 10 digits of a number with at least 7 digits (a national
 /// number), else `None`: extensions only match exactly.
 fn national(number: &str) -> Option<String> {
-    let digits: String = number.chars().filter(char::is_ascii_digit).collect();
-    (digits.len() >= 7).then(|| digits[digits.len().saturating_sub(10)..].to_owned())
+    (digits(number).len() >= 7).then(|| phone_key(number))
 }
 
 impl Users {

@@ -254,7 +254,7 @@ impl<'s> Checker<'s> {
         if d.len() < 7 || !(entry.status == 200 || entry.status == 204) {
             return;
         }
-        let d = d[d.len().saturating_sub(10)..].to_owned();
+        let d = phone_key(query);
         let table = if path == "/contacts" { Table::Contacts } else { Table::Companies };
         self.searches.push(Search { digits: d, table, found: entry.status == 200 });
     }

@@ -39,16 +39,7 @@ pub fn is_flag(value: &Value) -> bool {
     }
 }
 
-/// The digits of a phone number.
-pub fn digits(text: &str) -> String {
-    text.chars().filter(char::is_ascii_digit).collect()
-}
-
-/// The key amoCRM finds a phone by: its last 10 digits (all, when fewer).
-pub fn phone_key(text: &str) -> String {
-    let d = digits(text);
-    d[d.len().saturating_sub(10)..].to_owned()
-}
+pub use callfull_world::phone::{digits, phone_key};
 
 /// `YYYY-MM-DDTHH:MM:SS`, optional fraction, then `Z` or `±HH:MM`: ISO 8601 with a zone.
 pub fn is_iso8601_with_zone(text: &str) -> bool {

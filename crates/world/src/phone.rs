@@ -15,6 +15,18 @@ use crate::locale::{City, MOBILE_CODES};
 
 const LOCAL: u64 = 10_000_000;
 
+/// The digits of `text`, in order.
+pub fn digits(text: &str) -> String {
+    text.chars().filter(char::is_ascii_digit).collect()
+}
+
+/// The key amoCRM matches a phone by: its last 10 digits (all of them when
+/// fewer), so `+7 916…`, `8 916…` and `916…` are one number.
+pub fn phone_key(text: &str) -> String {
+    let d = digits(text);
+    d[d.len().saturating_sub(10)..].to_owned()
+}
+
 /// The number as stored, with its extension ("доб. 101", "ext. 12", ", 12")
 /// cut off, reduced to an optional leading `+` and digits:
 /// `"+7 (916) 777-55-33"` → `"+79167775533"`,

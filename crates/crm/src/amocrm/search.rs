@@ -5,16 +5,7 @@
 
 use serde_json::{Map, Value};
 
-/// The digits of `text`.
-pub(crate) fn digits(text: &str) -> String {
-    text.chars().filter(char::is_ascii_digit).collect()
-}
-
-/// The key two spellings of one number share: its last 10 digits.
-pub(crate) fn phone_key(text: &str) -> String {
-    let d = digits(text);
-    d[d.len().saturating_sub(10)..].to_owned()
-}
+pub(crate) use callfull_world::phone::{digits, phone_key};
 
 /// The values of `record`'s `PHONE` field.
 pub(crate) fn phones_of(record: &Map<String, Value>) -> impl Iterator<Item = &str> {
