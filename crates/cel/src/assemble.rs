@@ -189,7 +189,10 @@ fn is_trigger(e: &CelEvent, leg: &Leg) -> bool {
         && match e.eventtype {
             EventType::ChanStart | EventType::Hangup => true,
             EventType::Answer => leg.answer.is_none(),
-            _ => false,
+            // A conversation's first row requests it, whatever its event
+            // (an export may have lost CHAN_START): never folded into the
+            // stage before, which would be lost.
+            _ => leg.start.is_none(),
         }
 }
 

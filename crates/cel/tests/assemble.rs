@@ -143,6 +143,25 @@ fn a_leg_without_chan_start_is_requested_and_its_first_row_still_counts() {
     assert_eq!(last.result, SipStatus::OK);
 }
 
+/// Regression: a conversation whose first row (its CHAN_START lost) came
+/// within a burst of another leg's HANGUP replaced that leg's pending
+/// "ended" stage, which was never handed over.
+#[test]
+fn a_first_row_right_after_a_hangup_does_not_swallow_its_stage() {
+    let second_leg = "\
+16,APP_START,2024-06-10 09:41:02.772400,Alice,101,s,from-internal,PJSIP/101-0000002c,AppDial,(Outgoing Line),1718012345.120,1718012345.118,,
+17,HANGUP,2024-06-10 09:41:02.772500,Alice,101,s,from-internal,PJSIP/101-0000002c,AppDial,(Outgoing Line),1718012345.120,1718012345.118,,\"{\"\"hangupcause\"\":16}\"
+";
+    let rows = read_csv(format!("{CSV}{second_leg}").as_bytes(), "4.1.csv", 0).unwrap();
+    let stages = Assembler::new(&Pbx, Crm::Bitrix24, 0).stages(&rows).unwrap();
+    let seen: Vec<(CallStage, String)> =
+        stages.iter().map(|s| (s.call_stage, s.call_full.active_conversation_id.clone())).collect();
+    let ended_119 = (CallStage::ConversationEnded, "1718012345.119".to_owned());
+    let requested_120 = (CallStage::ConversationRequested, "1718012345.120".to_owned());
+    let at = |stage: &(CallStage, String)| seen.iter().position(|s| s == stage);
+    assert!(at(&ended_119).is_some() && at(&ended_119) < at(&requested_120), "{seen:?}");
+}
+
 #[test]
 fn a_legacy_hangup_extra_gives_the_result() {
     let rows: Vec<_> = read_csv(CSV.as_bytes(), "4.1.csv", 0)
