@@ -6,6 +6,8 @@
 //! skipped, and every key is required when parsing (`nullable` below), so
 //! parsing then printing a valid payload gives the same bytes.
 
+use std::sync::Arc;
+
 use indexmap::IndexMap;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
@@ -237,15 +239,39 @@ pub struct Registration {
 
 /// A CRM object as the CRM returns it; the contract keeps only non-empty fields
 /// (rule R06).
+///
+/// Implementation notes: the map is shared (`Arc`), because the same user or
+/// entity is copied into many calls and copying a CRM object field by field
+/// cost more than assembling the call. Read it through `Deref`; change it
+/// with [`Raw::make_mut`], which copies it only when it is shared.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct Raw(pub Map<String, Value>);
+pub struct Raw(pub Arc<Map<String, Value>>);
 
 impl Raw {
     /// Keeps only the fields the contract allows in `raw`: drops `null`, `""`,
     /// `0`, `false`, `[]` and `{}` values.
     pub fn from_crm_object(object: Map<String, Value>) -> Raw {
-        Raw(object.into_iter().filter(|(_, v)| !is_empty_value(v)).collect())
+        Raw(Arc::new(object.into_iter().filter(|(_, v)| !is_empty_value(v)).collect()))
+    }
+
+    /// The map, to change it (copied first if another call shares it).
+    pub fn make_mut(&mut self) -> &mut Map<String, Value> {
+        Arc::make_mut(&mut self.0)
+    }
+}
+
+impl std::ops::Deref for Raw {
+    type Target = Map<String, Value>;
+
+    fn deref(&self) -> &Map<String, Value> {
+        &self.0
+    }
+}
+
+impl From<Map<String, Value>> for Raw {
+    fn from(map: Map<String, Value>) -> Raw {
+        Raw(Arc::new(map))
     }
 }
 

@@ -229,14 +229,14 @@ fn new_ids_are_free() {
 }
 
 fn assert_user(user: &User) {
-    for (key, value) in &user.raw.0 {
+    for (key, value) in user.raw.iter() {
         assert!(!is_empty_value(value), "user raw.{key} is empty");
     }
     assert!(!user.id.is_empty() && !user.name.is_empty() && !user.email.is_empty());
 }
 
 fn assert_entity(entity: &Entity) {
-    for (key, value) in &entity.raw.0 {
+    for (key, value) in entity.raw.iter() {
         assert!(!is_empty_value(value), "{} raw.{key} is empty", entity.kind);
     }
     assert_eq!(entity.responsible.id, entity.responsible_id);
@@ -311,16 +311,16 @@ fn bitrix24_pieces_pass_the_contract() {
             assert_eq!(user.name, format!("{} {}", e.first_name, e.last_name));
             assert_eq!(user.phones[0], e.extension);
             assert_eq!(user.phones[1], e.mobile);
-            assert_eq!(user.raw.0["UF_PHONE_INNER"], e.extension.as_str());
-            assert_eq!(user.raw.0["ACTIVE"], true);
+            assert_eq!(user.raw["UF_PHONE_INNER"], e.extension.as_str());
+            assert_eq!(user.raw["ACTIVE"], true);
         }
         for client in w.clients() {
             let entity = w.bitrix24_entity(client);
             assert_entity(&entity);
             assert_eq!(entity.kind, client.kind());
             assert_eq!(entity.phones.len(), client.phones().len());
-            assert_eq!(entity.raw.0["ID"], entity.id.as_str());
-            let phones = entity.raw.0["PHONE"].as_array().unwrap();
+            assert_eq!(entity.raw["ID"], entity.id.as_str());
+            let phones = entity.raw["PHONE"].as_array().unwrap();
             assert_eq!(phones.len(), client.phones().len());
             for item in phones {
                 let keys: Vec<&str> = item.as_object().unwrap().keys().map(String::as_str).collect();
@@ -342,9 +342,9 @@ fn bitrix24_pieces_pass_the_contract() {
         let lead = w.bitrix24_new_lead("+79263418860", e, w.next_b24_id(), created);
         assert!(lead.is_new);
         assert_eq!(lead.kind, "lead");
-        assert_eq!(lead.raw.0["SOURCE_ID"], "CALL");
-        assert_eq!(lead.raw.0["TITLE"], "+79263418860 - Входящий звонок");
-        assert_eq!(lead.raw.0["DATE_CREATE"], "2026-11-17T13:42:11+03:00");
+        assert_eq!(lead.raw["SOURCE_ID"], "CALL");
+        assert_eq!(lead.raw["TITLE"], "+79263418860 - Входящий звонок");
+        assert_eq!(lead.raw["DATE_CREATE"], "2026-11-17T13:42:11+03:00");
         assert_entity(&lead);
         assert_valid(&payload(&w, "+79263418860", &e.extension, None, Some(lead), Crm::Bitrix24), Crm::Bitrix24);
     }
@@ -359,7 +359,7 @@ fn amocrm_pieces_pass_the_contract() {
             assert_user(&user);
             assert_eq!(user.id, e.amo_id.to_string());
             assert_eq!(user.phones, std::slice::from_ref(&e.extension));
-            assert_eq!(user.raw.0["id"], e.amo_id);
+            assert_eq!(user.raw["id"], e.amo_id);
         }
         for c in &w.contacts {
             let client = ClientRef::Contact(c);
@@ -367,7 +367,7 @@ fn amocrm_pieces_pass_the_contract() {
             assert_entity(&entity);
             assert_eq!(entity.kind, "contact");
             assert_eq!(entity.id, c.amo_id.to_string());
-            let fields = entity.raw.0["custom_fields_values"].as_array().unwrap();
+            let fields = entity.raw["custom_fields_values"].as_array().unwrap();
             let phone = &fields[0];
             assert_eq!(phone["field_code"], "PHONE");
             assert_eq!(phone["field_type"], "multitext");
@@ -390,9 +390,9 @@ fn amocrm_pieces_pass_the_contract() {
             let deal = w.amocrm_deal(d);
             assert_entity(&deal);
             assert_eq!((deal.kind.as_str(), deal.phones.len()), ("deal", 0));
-            assert_eq!(deal.raw.0["pipeline_id"], d.pipeline_id);
-            assert_eq!(deal.raw.0["status_id"], d.status_id);
-            assert_eq!(deal.raw.0["responsible_user_id"], w.employees[d.responsible].amo_id);
+            assert_eq!(deal.raw["pipeline_id"], d.pipeline_id);
+            assert_eq!(deal.raw["status_id"], d.status_id);
+            assert_eq!(deal.raw["responsible_user_id"], w.employees[d.responsible].amo_id);
         }
         let e = &w.employees[1];
         let created = DateTime::parse("2026-11-17 12:00:00").unwrap();
@@ -400,8 +400,8 @@ fn amocrm_pieces_pass_the_contract() {
         let contact = w.amocrm_new_contact("+79263418860", e, contact_id, created);
         let deal = w.amocrm_new_deal(contact_id, e, contact_id + 1, created);
         assert!(contact.is_new && deal.is_new);
-        assert_eq!(contact.raw.0["created_at"], w.unix_time(created));
-        assert_eq!(deal.raw.0["_embedded"]["contacts"][0]["id"], contact_id);
+        assert_eq!(contact.raw["created_at"], w.unix_time(created));
+        assert_eq!(deal.raw["_embedded"]["contacts"][0]["id"], contact_id);
         assert_entity(&contact);
         assert_entity(&deal);
         let mut call = payload(&w, "+79263418860", &e.extension, Some(w.amocrm_user(e)), Some(contact), Crm::AmoCrm);
