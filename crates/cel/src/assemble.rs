@@ -24,6 +24,7 @@ use callfull_model::{
     Entity, Number, Registration, SipStatus, User,
 };
 use indexmap::IndexMap;
+use rustc_hash::{FxBuildHasher, FxHashSet};
 use serde_json::{Map, Value};
 
 use crate::event::{CelEvent, EventTime, EventType};
@@ -196,6 +197,9 @@ fn is_trigger(e: &CelEvent, leg: &Leg) -> bool {
         }
 }
 
+/// A call's legs by uniqueid (a few keys, looked up for every row).
+type LegIndex<'e> = IndexMap<&'e str, usize, FxBuildHasher>;
+
 /// Snapshot of the whole call, computed once before the stages are played.
 struct Plan {
     direction: CallType,
@@ -228,12 +232,12 @@ impl<'a, L: Lookup + ?Sized> Assembler<'a, L> {
         order.sort_by_key(|e| (e.eventtime, e.id));
         let first = order.first().ok_or(AssembleError::Empty)?;
         let main_linkedid = first.linkedid.clone();
-        let members: std::collections::HashSet<&str> =
+        let members: FxHashSet<&str> =
             order.iter().filter(|e| e.linkedid == main_linkedid).map(|e| e.uniqueid.as_str()).collect();
         order.retain(|e| members.contains(e.uniqueid.as_str()));
 
         let mut legs: Vec<Leg> = Vec::new();
-        let mut index: IndexMap<&str, usize> = IndexMap::new();
+        let mut index: LegIndex<'_> = LegIndex::default();
         for e in &order {
             if !index.contains_key(e.uniqueid.as_str()) {
                 let (resource, mut kind) = parse_name(&e.channame);
@@ -405,7 +409,7 @@ impl<'a, L: Lookup + ?Sized> Assembler<'a, L> {
     }
 
     /// Decides the call's direction and parties from all its rows.
-    fn plan(&self, order: &[&CelEvent], legs: &mut [Leg], index: &IndexMap<&str, usize>, main: usize) -> Plan {
+    fn plan(&self, order: &[&CelEvent], legs: &mut [Leg], index: &LegIndex<'_>, main: usize) -> Plan {
         for e in order {
             let leg = &mut legs[index[e.uniqueid.as_str()]];
             if !e.cid_num.is_empty() && leg.cid_num.is_empty() && e.eventtype != EventType::ChanStart {
@@ -533,7 +537,7 @@ impl<'a, L: Lookup + ?Sized> Assembler<'a, L> {
         &self,
         call: &mut CallFull,
         legs: &[Leg],
-        index: &IndexMap<&str, usize>,
+        index: &LegIndex<'_>,
         main: usize,
         binding: &mut Binding,
         stages_seen: usize,

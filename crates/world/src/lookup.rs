@@ -8,9 +8,8 @@
 //! settings is equal, or one is the other's base. Every number in the world
 //! is unique, so a number matches at most one employee or client.
 
-use std::collections::HashMap;
-
 use callfull_model::{Crm, Number};
+use rustc_hash::FxHashMap;
 
 use crate::phone::{self, normalize};
 use crate::types::*;
@@ -28,15 +27,21 @@ pub(crate) enum Owner {
 /// is one hash probe instead of a scan of every phone (the generator looks
 /// numbers up for every call). Only used when every stored number has a
 /// national form, which a generated world guarantees; otherwise lookups scan.
+/// Extensions are indexed too: the assembler asks about every number it sees.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct NumberIndex {
-    by_national: HashMap<u64, Vec<Owner>>,
+    by_national: FxHashMap<u64, Vec<Owner>>,
+    /// Employee by extension (the first one, as a scan would find).
+    by_extension: FxHashMap<String, usize>,
     complete: bool,
 }
 
 impl NumberIndex {
     pub(crate) fn build(world: &World) -> NumberIndex {
-        let mut index = NumberIndex { by_national: HashMap::new(), complete: true };
+        let mut index = NumberIndex { complete: true, ..NumberIndex::default() };
+        for e in world.employees.iter().rev() {
+            index.by_extension.insert(e.extension.clone(), e.index);
+        }
         let mut add = |number: &str, owner: Owner| match phone::national(number) {
             Some(n) => index.by_national.entry(n).or_default().push(owner),
             None => index.complete = false,
@@ -137,7 +142,12 @@ impl World {
     /// The employee with that extension.
     pub fn employee_by_extension(&self, ext: &str) -> Option<&Employee> {
         let ext = ext.trim();
-        self.employees.iter().find(|e| e.extension == ext)
+        match self.numbers.by_extension.get(ext) {
+            Some(&i) => self.employees.get(i),
+            // A world built by hand has no index.
+            None if self.numbers.by_extension.is_empty() => self.employees.iter().find(|e| e.extension == ext),
+            None => None,
+        }
     }
 
     /// The employee a number belongs to: by extension, mobile or work phone.
@@ -155,6 +165,10 @@ impl World {
             });
         }
         let q = self.query(number);
+        if q.local {
+            // An extension that is nobody's (a queue, an IVR) matches no phone.
+            return None;
+        }
         self.employees.iter().find(|e| {
             self.matches(&q, &e.mobile)
                 || (!e.work_phone.is_empty()

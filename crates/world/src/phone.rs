@@ -51,7 +51,14 @@ pub fn extension_of(stored: &str) -> Option<&str> {
 
 /// Everything before the first letter, `,`, `;` or `#`.
 fn main_part(stored: &str) -> &str {
-    let end = stored.find(|c: char| c.is_alphabetic() || matches!(c, ',' | ';' | '#')).unwrap_or(stored.len());
+    let is_end = |c: char| c.is_alphabetic() || matches!(c, ',' | ';' | '#');
+    // ASCII first, byte by byte: the numbers Asterisk gives are digits.
+    let ascii_end = stored.bytes().position(|b| !b.is_ascii() || is_end(char::from(b)));
+    let end = match ascii_end {
+        None => stored.len(),
+        Some(i) if stored.as_bytes()[i].is_ascii() => i,
+        Some(i) => stored[i..].find(is_end).map_or(stored.len(), |j| i + j),
+    };
     &stored[..end]
 }
 
