@@ -132,8 +132,20 @@ impl Lookup for WorldLookup<'_> {
                     None => {
                         let contact_id = self.next_amo_id + self.call_number(request.linkedid, 1, 1_000_000);
                         let deal_id = self.next_amo_id + 1_000_000 + self.call_number(request.linkedid, 2, 1_000_000);
-                        let contact = self.world.amocrm_new_contact(phone, responsible, contact_id, start);
-                        let deal = self.world.amocrm_new_deal(contact_id, responsible, deal_id, start);
+                        let contact = self.world.amocrm_new_contact_with(
+                            phone,
+                            responsible,
+                            self.user_of(responsible),
+                            contact_id,
+                            start,
+                        );
+                        let deal = self.world.amocrm_new_deal_with(
+                            contact_id,
+                            responsible,
+                            self.user_of(responsible),
+                            deal_id,
+                            start,
+                        );
                         (Some(contact), Some(deal))
                     }
                 };
@@ -146,7 +158,13 @@ impl Lookup for WorldLookup<'_> {
                     None => {
                         let id = self.next_b24_id + self.call_number(request.linkedid, 3, 1_000_000) as u32;
                         created_lead_id = id.to_string();
-                        Some(self.world.bitrix24_new_lead(phone, responsible, id, start))
+                        Some(self.world.bitrix24_new_lead_with(
+                            phone,
+                            responsible,
+                            self.user_of(responsible),
+                            id,
+                            start,
+                        ))
                     }
                 };
                 let Some(entity) = found_entity.as_ref().or(created.as_ref()) else {

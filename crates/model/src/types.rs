@@ -251,8 +251,9 @@ pub struct Raw(pub Arc<Map<String, Value>>);
 impl Raw {
     /// Keeps only the fields the contract allows in `raw`: drops `null`, `""`,
     /// `0`, `false`, `[]` and `{}` values.
-    pub fn from_crm_object(object: Map<String, Value>) -> Raw {
-        Raw(Arc::new(object.into_iter().filter(|(_, v)| !is_empty_value(v)).collect()))
+    pub fn from_crm_object(mut object: Map<String, Value>) -> Raw {
+        object.retain(|_, v| !is_empty_value(v));
+        Raw(Arc::new(object))
     }
 
     /// The map, to change it (copied first if another call shares it).

@@ -29,20 +29,22 @@ use crate::types::*;
 
 /// `raw` as the connector prints it: keys sorted at every level, top-level
 /// empty fields dropped.
-pub fn call_full_raw(object: Map<String, Value>) -> Raw {
-    let Value::Object(sorted) = sort_keys(Value::Object(object)) else { return Raw::default() };
-    Raw::from_crm_object(sorted)
+pub fn call_full_raw(mut object: Map<String, Value>) -> Raw {
+    sort_map_keys(&mut object);
+    Raw::from_crm_object(object)
 }
 
-fn sort_keys(value: Value) -> Value {
+/// Sorts keys at every level, in place.
+fn sort_map_keys(map: &mut Map<String, Value>) {
+    map.sort_keys();
+    map.values_mut().for_each(sort_keys);
+}
+
+fn sort_keys(value: &mut Value) {
     match value {
-        Value::Object(map) => {
-            let mut entries: Vec<(String, Value)> = map.into_iter().map(|(k, v)| (k, sort_keys(v))).collect();
-            entries.sort_by(|a, b| a.0.cmp(&b.0));
-            Value::Object(entries.into_iter().collect())
-        }
-        Value::Array(items) => Value::Array(items.into_iter().map(sort_keys).collect()),
-        other => other,
+        Value::Object(map) => sort_map_keys(map),
+        Value::Array(items) => items.iter_mut().for_each(sort_keys),
+        _ => {}
     }
 }
 
@@ -483,7 +485,20 @@ impl World {
     /// `is_new` true, `TITLE` "+79263418860 - Входящий звонок" (Bitrix24's own
     /// title for leads it makes from calls), `SOURCE_ID` "CALL", status "NEW".
     pub fn bitrix24_new_lead(&self, phone: &str, responsible: &Employee, id: u32, created: DateTime) -> Entity {
-        let user = self.bitrix24_user(responsible);
+        self.bitrix24_new_lead_with(phone, responsible, self.bitrix24_user(responsible), id, created)
+    }
+
+    /// [`World::bitrix24_new_lead`] with the responsible's user already
+    /// built (`bitrix24_user(responsible)`), as a caller that made every
+    /// user once has it.
+    pub fn bitrix24_new_lead_with(
+        &self,
+        phone: &str,
+        responsible: &Employee,
+        user: User,
+        id: u32,
+        created: DateTime,
+    ) -> Entity {
         Entity {
             id: id.to_string(),
             is_new: true,
@@ -809,7 +824,18 @@ impl World {
     /// The contact created for an unknown caller, as a `call_full` entity:
     /// `is_new` true, named by its number (as amoCRM names contacts made from calls).
     pub fn amocrm_new_contact(&self, phone: &str, responsible: &Employee, id: u64, created: DateTime) -> Entity {
-        let user = self.amocrm_user(responsible);
+        self.amocrm_new_contact_with(phone, responsible, self.amocrm_user(responsible), id, created)
+    }
+
+    /// [`World::amocrm_new_contact`] with the responsible's user already built.
+    pub fn amocrm_new_contact_with(
+        &self,
+        phone: &str,
+        responsible: &Employee,
+        user: User,
+        id: u64,
+        created: DateTime,
+    ) -> Entity {
         Entity {
             id: id.to_string(),
             is_new: true,
@@ -861,7 +887,18 @@ impl World {
     /// The deal created with a new contact, as a `call_full` deal: `is_new`
     /// true, named "Сделка #id" (amoCRM's name for an unnamed lead).
     pub fn amocrm_new_deal(&self, contact_id: u64, responsible: &Employee, id: u64, created: DateTime) -> CallDeal {
-        let user = self.amocrm_user(responsible);
+        self.amocrm_new_deal_with(contact_id, responsible, self.amocrm_user(responsible), id, created)
+    }
+
+    /// [`World::amocrm_new_deal`] with the responsible's user already built.
+    pub fn amocrm_new_deal_with(
+        &self,
+        contact_id: u64,
+        responsible: &Employee,
+        user: User,
+        id: u64,
+        created: DateTime,
+    ) -> CallDeal {
         CallDeal {
             id: id.to_string(),
             is_new: true,

@@ -78,7 +78,7 @@ impl Replacement {
         if original.len() <= 4 || self.from.is_empty() {
             return None;
         }
-        original.strip_prefix(self.from.as_str()).map(|rest| format!("{}{rest}", self.to))
+        original.strip_prefix(self.from.as_str()).map(|rest| [self.to.as_str(), rest].concat())
     }
 }
 
