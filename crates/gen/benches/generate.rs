@@ -1,6 +1,7 @@
 //! Generation throughput on one core for the default mix (every scenario in
 //! turn, Bitrix24), against plain serde_json serialization of the same
-//! payloads in the same run (and sonic-rs, which the generator prints with).
+//! payloads in the same run, sonic-rs (SIMD serde serializer) and the
+//! model's own writer, which the generator prints with.
 //! The binary uses mimalloc, so the bench does too.
 //!
 //! Run: `scripts/bench-generate.sh` (or `cargo bench -p callfull-gen --bench generate`).
@@ -59,6 +60,16 @@ fn bench(c: &mut Criterion) {
         })
     });
     group.bench_function("sonic-rs-serialize-only", |b| {
+        b.iter(|| {
+            buf.clear();
+            for (stage, call) in black_box(&payloads) {
+                sonic_rs::to_writer(&mut buf, &Envelope { call_full: call, call_stage: *stage }).unwrap();
+                buf.push(b'\n');
+            }
+            black_box(buf.len())
+        })
+    });
+    group.bench_function("callfull-writer-serialize-only", |b| {
         b.iter(|| {
             buf.clear();
             for (stage, call) in black_box(&payloads) {

@@ -57,6 +57,7 @@
 
 mod datetime;
 mod input;
+pub mod json;
 mod number;
 mod schema;
 mod types;
