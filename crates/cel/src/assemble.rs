@@ -410,13 +410,19 @@ impl<'a, L: Lookup + ?Sized> Assembler<'a, L> {
 
     /// Decides the call's direction and parties from all its rows.
     fn plan(&self, order: &[&CelEvent], legs: &mut [Leg], index: &LegIndex<'_>, main: usize) -> Plan {
+        // A leg's rows mostly repeat one exten: each is looked up once in a row.
+        let mut last_exten: Vec<&str> = vec![""; legs.len()];
         for e in order {
-            let leg = &mut legs[index[e.uniqueid.as_str()]];
+            let li = index[e.uniqueid.as_str()];
+            let leg = &mut legs[li];
             if !e.cid_num.is_empty() && leg.cid_num.is_empty() && e.eventtype != EventType::ChanStart {
                 leg.cid_num = e.cid_num.clone();
             }
-            if leg.local_exten.is_empty() && !e.exten.is_empty() && self.lookup.is_internal(&e.exten) {
-                leg.local_exten = e.exten.clone();
+            if leg.local_exten.is_empty() && !e.exten.is_empty() && e.exten != last_exten[li] {
+                last_exten[li] = &e.exten;
+                if self.lookup.is_internal(&e.exten) {
+                    leg.local_exten = e.exten.clone();
+                }
             }
         }
         for leg in legs.iter_mut() {
