@@ -19,6 +19,7 @@
 //! - [`Assembler`] plays a call's rows and yields `call_full` at
 //!   `conversation_requested`, `conversation_accepted`, `conversation_ended`
 //!   and `call_ended`.
+//! - [`Zone`] is the PBX's time zone: a fixed offset or an IANA name.
 //! - [`unanswered_result`] is the cause/dialstatus → SIP table for calls no one
 //!   answered.
 
@@ -31,6 +32,7 @@ mod group;
 mod outcome;
 mod pattern;
 mod read;
+mod zone;
 
 pub use assemble::{AssembleError, Assembler, Binding, BindingRequest, Lookup};
 pub use csv::{COLUMNS, CsvError, CsvWriter, read_csv};
@@ -42,3 +44,4 @@ pub use read::{
     CEL_CUSTOM_COLUMNS, CelReader, Columns, FREEPBX_COLUMNS, InputFormat, ReadError, RowBuilder, parse_time,
     parse_zone, sniff,
 };
+pub use zone::Zone;
