@@ -29,6 +29,7 @@ use serde_json::{Map, Value};
 
 use crate::event::{CelEvent, EventTime, EventType};
 use crate::outcome::unanswered_result;
+use crate::zone::Zone;
 
 /// What the assembler needs to know about the PBX and the CRM. The generator
 /// fills it from its world; an importer fills it from the user's settings.
@@ -109,7 +110,24 @@ pub enum AssembleError {
 pub struct Assembler<'a, L: Lookup + ?Sized> {
     lookup: &'a L,
     crm: Crm,
-    utc_offset_secs: i64,
+    clock: Clock<'a>,
+}
+
+/// Where the payload's wall-clock times are read: a fixed offset, or a zone
+/// whose offset changes.
+#[derive(Debug, Clone, Copy)]
+enum Clock<'a> {
+    Fixed(i64),
+    Zone(&'a Zone),
+}
+
+impl Clock<'_> {
+    fn local(self, t: EventTime) -> DateTime {
+        match self {
+            Clock::Fixed(offset) => t.local(offset),
+            Clock::Zone(zone) => t.local(zone.offset_at(t.unix_secs())),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -212,7 +230,14 @@ impl<'a, L: Lookup + ?Sized> Assembler<'a, L> {
     /// An assembler for `crm`, printing times `utc_offset_secs` east of UTC
     /// (the Asterisk server's zone).
     pub fn new(lookup: &'a L, crm: Crm, utc_offset_secs: i64) -> Self {
-        Assembler { lookup, crm, utc_offset_secs }
+        Assembler { lookup, crm, clock: Clock::Fixed(utc_offset_secs) }
+    }
+
+    /// An assembler for `crm`, printing times in `zone` (the Asterisk
+    /// server's), at the offset in force at each time.
+    pub fn in_zone(lookup: &'a L, crm: Crm, zone: &'a Zone) -> Self {
+        let clock = zone.fixed_offset().map_or(Clock::Zone(zone), Clock::Fixed);
+        Assembler { lookup, crm, clock }
     }
 
     /// Every stage of the call as customization inputs.
@@ -598,7 +623,7 @@ impl<'a, L: Lookup + ?Sized> Assembler<'a, L> {
     }
 
     fn update_channel(&self, channel: &mut Channel, leg: &Leg, ended: bool) {
-        let local = |t: Option<EventTime>| t.map_or(DateTime::ZERO, |t| t.local(self.utc_offset_secs));
+        let local = |t: Option<EventTime>| t.map_or(DateTime::ZERO, |t| self.clock.local(t));
         channel.start_time = local(leg.start);
         channel.answer_time = local(leg.answer);
         channel.end_time = local(leg.end);
