@@ -26,7 +26,8 @@ fn call(index: u64, rows: &mut Vec<CelEvent>) {
     let caller_num = format!("+7916{:07}", index * 7919 % 10_000_000);
     let trunk = format!("PJSIP/siptrunk-{:08x}", index * 2);
     let phone = format!("PJSIP/{ext}-{:08x}", index * 2 + 1);
-    let bridge = format!("{{\"bridge_id\":\"3f2c6f0e-6a57-4b8e-9a55-{index:012x}\",\"bridge_technology\":\"simple_bridge\"}}");
+    let bridge =
+        format!("{{\"bridge_id\":\"3f2c6f0e-6a57-4b8e-9a55-{index:012x}\",\"bridge_technology\":\"simple_bridge\"}}");
     let hangup = |source: &str, status: &str| {
         format!("{{\"hangupcause\":16,\"hangupsource\":\"{source}\",\"dialstatus\":\"{status}\"}}")
     };
@@ -113,7 +114,8 @@ fn fields(r: &CelEvent) -> [String; 9] {
     ]
 }
 
-const NAMES: [&str; 9] = ["id", "eventtype", "eventtime", "cid_num", "channame", "appdata", "uniqueid", "linkedid", "extra"];
+const NAMES: [&str; 9] =
+    ["id", "eventtype", "eventtime", "cid_num", "channame", "appdata", "uniqueid", "linkedid", "extra"];
 
 /// Aligned `psql` output: padded columns, a `---+---` rule, a footer.
 fn psql(rows: &[CelEvent]) -> Vec<u8> {

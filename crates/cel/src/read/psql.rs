@@ -4,9 +4,7 @@
 
 use std::io::BufRead;
 
-use csv::ByteRecord;
-
-use super::{Columns, Next};
+use super::{Columns, Next, Record};
 
 pub(crate) struct PsqlRows<R: BufRead> {
     input: R,
@@ -23,7 +21,7 @@ fn is_footer(line: &[u8]) -> bool {
     line.starts_with(b"(") && line.ends_with(b")") && (line.ends_with(b" rows)") || line.ends_with(b" row)"))
 }
 
-pub(crate) fn split_into(line: &[u8], sep: u8, record: &mut ByteRecord) {
+pub(crate) fn split_into(line: &[u8], sep: u8, record: &mut Record) {
     record.clear();
     for field in line.split(|&c| c == sep) {
         record.push_field(field.trim_ascii());
@@ -35,7 +33,7 @@ impl<R: BufRead> PsqlRows<R> {
         PsqlRows { input, line: Vec::new(), number: 0, started: false }
     }
 
-    pub(crate) fn next(&mut self, record: &mut ByteRecord) -> std::io::Result<Next> {
+    pub(crate) fn next(&mut self, record: &mut Record) -> std::io::Result<Next> {
         loop {
             self.line.clear();
             if self.input.read_until(b'\n', &mut self.line)? == 0 {
