@@ -318,3 +318,42 @@ fn csv_reads_as_the_csv_crate_does_every_short_input() {
         }
     }
 }
+
+#[test]
+fn psql_aligned_rows_are_cut_at_the_rule_so_values_may_hold_bars() {
+    let text = " eventtype  | uniqueid | linkedid | cid_name |    appdata     | extra
+------------+----------+----------+----------+----------------+-------
+ CHAN_START | 1.1      | 1.1      | Анна     | Dial(SIP/a|30) | {\"a\":\"b|c\"}
+ ANSWER     | 1.1      | 1.1      | Ёж|ик    | x              |
+(2 rows)
+";
+    let (rows, errors) = read(text, InputFormat::Psql);
+    assert_eq!(errors, Vec::<String>::new());
+    assert_eq!(rows[0].appdata, "Dial(SIP/a|30)");
+    assert_eq!(rows[0].extra, "{\"a\":\"b|c\"}", "the last column takes the rest");
+    assert_eq!(rows[0].cid_name, "Анна");
+    assert_eq!(rows[1].cid_name, "Ёж|ик", "positions count characters, not bytes");
+}
+
+#[test]
+fn psql_unaligned_rows_give_surplus_bars_to_the_one_column_that_may_hold_them() {
+    let text =
+        "eventtype|uniqueid|appdata|linkedid\nCHAN_START|1.1|Dial(SIP/a|30|tT)|1.1\nANSWER|1.1|x|1.1\n(2 rows)\n";
+    let (rows, errors) = read(text, InputFormat::Psql);
+    assert_eq!(errors, Vec::<String>::new());
+    assert_eq!(rows[0].appdata, "Dial(SIP/a|30|tT)");
+    assert_eq!(rows[0].linkedid, "1.1");
+    assert_eq!(rows[1].appdata, "x");
+}
+
+#[test]
+fn psql_unaligned_surplus_bars_with_no_single_candidate_are_a_broken_row() {
+    let text = "eventtype|uniqueid|appdata|linkedid|extra\nCHAN_START|1.1|Dial(SIP/a|30)|1.1|\nANSWER|1.1|x|1.1|\n";
+    let (rows, errors) = read(text, InputFormat::Psql);
+    assert_eq!(rows.len(), 1);
+    assert_eq!(
+        errors,
+        ["t line 2: 6 fields, the header has 5: a value holds `|`, and no single appdata, extra or userfield \
+          column can be told to hold it"]
+    );
+}
