@@ -244,16 +244,16 @@ impl<'a, L: Lookup + ?Sized> Assembler<'a, L> {
                 }
                 index.insert(e.uniqueid.as_str(), legs.len());
                 legs.push(Leg {
-                    uniqueid: e.uniqueid.to_string(),
-                    name: e.channame.to_string(),
+                    uniqueid: e.uniqueid.as_str().into(),
+                    name: e.channame.as_str().into(),
                     resource,
                     kind,
                     start: None,
                     answer: None,
                     end: None,
                     hangup_extra: None,
-                    first_cid_num: e.cid_num.to_string(),
-                    first_exten: e.exten.to_string(),
+                    first_cid_num: e.cid_num.as_str().into(),
+                    first_exten: e.exten.as_str().into(),
                     cid_num: String::new(),
                     local_exten: String::new(),
                     employee: None,
@@ -389,7 +389,7 @@ impl<'a, L: Lookup + ?Sized> Assembler<'a, L> {
                 _ => {}
             }
             if !e.cid_num.is_empty() {
-                legs[li].cid_num = e.cid_num.to_string();
+                legs[li].cid_num = e.cid_num.as_str().into();
             }
             if let Some(stage) = stage {
                 pending = Some((stage, li, e.eventtime));
@@ -409,10 +409,10 @@ impl<'a, L: Lookup + ?Sized> Assembler<'a, L> {
         for e in order {
             let leg = &mut legs[index[e.uniqueid.as_str()]];
             if !e.cid_num.is_empty() && leg.cid_num.is_empty() && e.eventtype != EventType::ChanStart {
-                leg.cid_num = e.cid_num.to_string();
+                leg.cid_num = e.cid_num.as_str().into();
             }
             if leg.local_exten.is_empty() && !e.exten.is_empty() && self.lookup.is_internal(&e.exten) {
-                leg.local_exten = e.exten.to_string();
+                leg.local_exten = e.exten.as_str().into();
             }
         }
         for leg in legs.iter_mut() {

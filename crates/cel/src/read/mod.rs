@@ -238,6 +238,9 @@ pub struct RowBuilder {
 /// the bytes repaired.
 fn text(record: &Record, whole: Option<&str>, index: Option<usize>, trim: bool) -> CompactString {
     let Some(range) = index.and_then(|i| record.range(i)) else { return CompactString::default() };
+    if range.is_empty() {
+        return CompactString::default();
+    }
     let s = match whole {
         Some(w) => w.get(range).unwrap_or_default(),
         None => {
