@@ -21,27 +21,39 @@ use compact_str::CompactString;
 
 use crate::event::{CelEvent, EventTime, EventType};
 
-/// FNV-1a: ids are short strings, and SipHash's flood resistance buys
-/// nothing for a file read once.
+/// rustc-hash's multiply-add over 8-byte words, with its final rotation so
+/// that the bucket bits see every byte: ids are short strings, and SipHash's
+/// flood resistance buys nothing for a file read once.
 #[derive(Default)]
-struct Fnv(u64);
+struct WordHasher(u64);
 
-impl Hasher for Fnv {
+impl WordHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = self.0.wrapping_add(word).wrapping_mul(0xf135_7aea_2e62_a9c5);
+    }
+}
+
+impl Hasher for WordHasher {
     fn finish(&self) -> u64 {
-        self.0
+        self.0.rotate_left(26)
     }
     fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
-        for &b in bytes {
-            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
         }
-        self.0 = h;
+        let rest = chunks.remainder();
+        let mut word = [0u8; 8];
+        word[..rest.len()].copy_from_slice(rest);
+        self.add(u64::from_le_bytes(word) ^ (rest.len() as u64) << 59);
     }
 }
 
 /// Keyed by ids and channel names, which are short: a key's copy is held
 /// inline, without an allocation.
-type Map<V> = HashMap<CompactString, V, BuildHasherDefault<Fnv>>;
+type Map<V> = HashMap<CompactString, V, BuildHasherDefault<WordHasher>>;
 
 /// Which map a group's key is in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
