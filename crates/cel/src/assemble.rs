@@ -273,16 +273,16 @@ impl<'a, L: Lookup + ?Sized> Assembler<'a, L> {
                 }
                 index.insert(e.uniqueid.as_str(), legs.len());
                 legs.push(Leg {
-                    uniqueid: e.uniqueid.clone(),
-                    name: e.channame.clone(),
+                    uniqueid: e.uniqueid.as_str().into(),
+                    name: e.channame.as_str().into(),
                     resource,
                     kind,
                     start: None,
                     answer: None,
                     end: None,
                     hangup_extra: None,
-                    first_cid_num: e.cid_num.clone(),
-                    first_exten: e.exten.clone(),
+                    first_cid_num: e.cid_num.as_str().into(),
+                    first_exten: e.exten.as_str().into(),
                     cid_num: String::new(),
                     local_exten: String::new(),
                     employee: None,
@@ -418,7 +418,7 @@ impl<'a, L: Lookup + ?Sized> Assembler<'a, L> {
                 _ => {}
             }
             if !e.cid_num.is_empty() {
-                legs[li].cid_num = e.cid_num.clone();
+                legs[li].cid_num = e.cid_num.as_str().into();
             }
             if let Some(stage) = stage {
                 pending = Some((stage, li, e.eventtime));
@@ -441,12 +441,12 @@ impl<'a, L: Lookup + ?Sized> Assembler<'a, L> {
             let li = index[e.uniqueid.as_str()];
             let leg = &mut legs[li];
             if !e.cid_num.is_empty() && leg.cid_num.is_empty() && e.eventtype != EventType::ChanStart {
-                leg.cid_num = e.cid_num.clone();
+                leg.cid_num = e.cid_num.as_str().into();
             }
             if leg.local_exten.is_empty() && !e.exten.is_empty() && e.exten != last_exten[li] {
                 last_exten[li] = &e.exten;
                 if self.lookup.is_internal(&e.exten) {
-                    leg.local_exten = e.exten.clone();
+                    leg.local_exten = e.exten.as_str().into();
                 }
             }
         }

@@ -3,6 +3,7 @@
 use std::fmt;
 
 use callfull_model::DateTime;
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
 /// A CEL event type (Asterisk 12+ numbering for the integer form).
@@ -78,6 +79,48 @@ const NAMES: [(&str, u8); 21] = [
     ("DTMF", 21),
 ];
 
+/// How integer `eventtype` columns are numbered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum EventNumbers {
+    /// Asterisk 12 and later (`include/asterisk/cel.h`): CHAN_START 1 … DTMF 21.
+    #[default]
+    Asterisk12,
+    /// Asterisk 1.8 and 11: CHAN_START 1 … FORWARD 25, with the types 12
+    /// removed (BRIDGE_START, CONF_START, …) in between.
+    Asterisk11,
+}
+
+/// Asterisk 1.8/11's `enum ast_cel_event_type` (`include/asterisk/cel.h` at
+/// tag 11.25.3; 1.8 has the same values), 1-based, with the names its
+/// `main/cel.c` writes. Names that 12 removed stay [`EventType::Other`].
+const LEGACY_NAMES: [&str; 25] = [
+    "CHAN_START",
+    "CHAN_END",
+    "HANGUP",
+    "ANSWER",
+    "APP_START",
+    "APP_END",
+    "BRIDGE_START",
+    "BRIDGE_END",
+    "CONF_START",
+    "CONF_END",
+    "PARK_START",
+    "PARK_END",
+    "BLINDTRANSFER",
+    "ATTENDEDTRANSFER",
+    "TRANSFER",
+    "HOOKFLASH",
+    "3WAY_START",
+    "3WAY_END",
+    "CONF_ENTER",
+    "CONF_EXIT",
+    "USER_DEFINED",
+    "LINKEDID_END",
+    "BRIDGE_UPDATE",
+    "PICKUP",
+    "FORWARD",
+];
+
 impl EventType {
     fn known(index: usize) -> EventType {
         use EventType::*;
@@ -147,16 +190,67 @@ impl EventType {
 
     /// From a name or an Asterisk 12+ number; anything else is kept as [`EventType::Other`].
     pub fn parse(text: &str) -> EventType {
+        EventType::parse_numbered(text, EventNumbers::Asterisk12)
+    }
+
+    /// From a name or a number in the `numbers` numbering; anything else
+    /// (vendor types, 1.8/11 types that 12 removed) is kept as
+    /// [`EventType::Other`] with its name.
+    pub fn parse_numbered(text: &str, numbers: EventNumbers) -> EventType {
+        if let Some(known) = EventType::exact(text) {
+            return known;
+        }
         let text = text.trim();
         if let Some(i) = NAMES.iter().position(|(name, _)| name.eq_ignore_ascii_case(text)) {
             return EventType::known(i);
         }
         if let Ok(n) = text.parse::<u8>() {
-            if let Some(i) = NAMES.iter().position(|(_, number)| *number == n) {
-                return EventType::known(i);
+            if let Some(known) = EventType::from_number(n, numbers) {
+                return known;
             }
         }
         EventType::Other(text.to_owned())
+    }
+
+    /// The type numbered `n` in `numbers`.
+    fn from_number(n: u8, numbers: EventNumbers) -> Option<EventType> {
+        match numbers {
+            EventNumbers::Asterisk12 => NAMES.iter().position(|(_, number)| *number == n).map(EventType::known),
+            EventNumbers::Asterisk11 => {
+                let name = LEGACY_NAMES.get(usize::from(n).checked_sub(1)?)?;
+                Some(EventType::exact(name).unwrap_or_else(|| EventType::Other((*name).to_owned())))
+            }
+        }
+    }
+
+    /// A name as Asterisk writes it (upper case, no spaces): the common case,
+    /// matched without a scan.
+    fn exact(text: &str) -> Option<EventType> {
+        use EventType::*;
+        Some(match text {
+            "CHAN_START" => ChanStart,
+            "CHAN_END" => ChanEnd,
+            "HANGUP" => Hangup,
+            "ANSWER" => Answer,
+            "APP_START" => AppStart,
+            "APP_END" => AppEnd,
+            "BRIDGE_ENTER" => BridgeEnter,
+            "BRIDGE_EXIT" => BridgeExit,
+            "PARK_START" => ParkStart,
+            "PARK_END" => ParkEnd,
+            "BLINDTRANSFER" => BlindTransfer,
+            "ATTENDEDTRANSFER" => AttendedTransfer,
+            "USER_DEFINED" => UserDefined,
+            "LINKEDID_END" => LinkedidEnd,
+            "PICKUP" => Pickup,
+            "FORWARD" => Forward,
+            "LOCAL_OPTIMIZE" => LocalOptimize,
+            "LOCAL_OPTIMIZE_BEGIN" => LocalOptimizeBegin,
+            "STREAM_BEGIN" => StreamBegin,
+            "STREAM_END" => StreamEnd,
+            "DTMF" => Dtmf,
+            _ => return None,
+        })
     }
 }
 
@@ -218,7 +312,10 @@ impl EventTime {
 }
 
 /// One row of the CEL table. Empty values are empty strings, never missing,
-/// as Asterisk writes them.
+/// as Asterisk writes them. Strings are [`CompactString`]s: ids, channel
+/// names, numbers and contexts (up to 24 bytes) are held inline, so a row
+/// read costs an allocation only for its long values (`extra`, some
+/// `appdata`).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct CelEvent {
     /// The table's auto-increment id: the only total order.
@@ -228,43 +325,43 @@ pub struct CelEvent {
     /// When it happened.
     pub eventtime: EventTime,
     /// Caller-id name of this channel.
-    pub cid_name: String,
+    pub cid_name: CompactString,
     /// Caller-id number of this channel.
-    pub cid_num: String,
+    pub cid_num: CompactString,
     /// ANI.
-    pub cid_ani: String,
+    pub cid_ani: CompactString,
     /// Redirecting number.
-    pub cid_rdnis: String,
+    pub cid_rdnis: CompactString,
     /// Dialed number.
-    pub cid_dnid: String,
+    pub cid_dnid: CompactString,
     /// Current dialplan extension.
-    pub exten: String,
+    pub exten: CompactString,
     /// Current dialplan context.
-    pub context: String,
+    pub context: CompactString,
     /// Channel name, e.g. `PJSIP/101-0000002b`.
-    pub channame: String,
+    pub channame: CompactString,
     /// Application running now.
-    pub appname: String,
+    pub appname: CompactString,
     /// Its arguments.
-    pub appdata: String,
+    pub appdata: CompactString,
     /// AMA flags (3 = DOCUMENTATION, the default).
     pub amaflags: u8,
     /// Account code.
-    pub accountcode: String,
+    pub accountcode: CompactString,
     /// The bridged peer's account code.
-    pub peeraccount: String,
+    pub peeraccount: CompactString,
     /// The channel's id.
-    pub uniqueid: String,
+    pub uniqueid: CompactString,
     /// The call's id.
-    pub linkedid: String,
+    pub linkedid: CompactString,
     /// Free text.
-    pub userfield: String,
+    pub userfield: CompactString,
     /// Other channels in the bridge (BRIDGE_ENTER/EXIT only).
-    pub peer: String,
+    pub peer: CompactString,
     /// Event-specific JSON, compact; `""` when the event has none.
-    pub extra: String,
+    pub extra: CompactString,
     /// User-defined event name (and DTMF/STREAM sub-types).
-    pub userdeftype: String,
+    pub userdeftype: CompactString,
 }
 
 impl Default for EventType {
@@ -288,6 +385,25 @@ mod tests {
         }
         assert_eq!(EventType::parse("XIVO_INCALL"), EventType::Other("XIVO_INCALL".into()));
         assert_eq!(EventType::parse("chan_start"), EventType::ChanStart);
+    }
+
+    #[test]
+    fn legacy_numbers_name_the_1_8_and_11_types() {
+        let legacy = |n: u8| EventType::parse_numbered(&n.to_string(), EventNumbers::Asterisk11);
+        assert_eq!(legacy(1), EventType::ChanStart);
+        assert_eq!(legacy(4), EventType::Answer);
+        assert_eq!(legacy(7), EventType::Other("BRIDGE_START".into()));
+        assert_eq!(legacy(11), EventType::ParkStart);
+        assert_eq!(legacy(13), EventType::BlindTransfer);
+        assert_eq!(legacy(17), EventType::Other("3WAY_START".into()));
+        assert_eq!(legacy(21), EventType::UserDefined);
+        assert_eq!(legacy(22), EventType::LinkedidEnd);
+        assert_eq!(legacy(24), EventType::Pickup);
+        assert_eq!(legacy(25), EventType::Forward);
+        assert_eq!(legacy(26), EventType::Other("26".into()), "unknown numbers are kept, never fatal");
+        assert_eq!(legacy(0), EventType::Other("0".into()));
+        assert_eq!(EventType::parse_numbered("HANGUP", EventNumbers::Asterisk11), EventType::Hangup);
+        assert_eq!(EventType::parse("7"), EventType::BridgeEnter, "12+ numbering by default");
     }
 
     #[test]

@@ -17,27 +17,54 @@
 use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasherDefault, Hasher};
 
+use compact_str::CompactString;
+
 use crate::event::{CelEvent, EventTime, EventType};
 
-/// FNV-1a: ids are short strings, and SipHash's flood resistance buys
-/// nothing for a file read once.
+/// rustc-hash's multiply-add over 8-byte words, with its final rotation so
+/// that the bucket bits see every byte: ids are short strings, and SipHash's
+/// flood resistance buys nothing for a file read once.
 #[derive(Default)]
-struct Fnv(u64);
+struct WordHasher(u64);
 
-impl Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
-        for &b in bytes {
-            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-        }
-        self.0 = h;
+impl WordHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = self.0.wrapping_add(word).wrapping_mul(0xf135_7aea_2e62_a9c5);
     }
 }
 
-type Map<V> = HashMap<String, V, BuildHasherDefault<Fnv>>;
+impl Hasher for WordHasher {
+    fn finish(&self) -> u64 {
+        self.0.rotate_left(26)
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+        let rest = chunks.remainder();
+        let mut word = [0u8; 8];
+        word[..rest.len()].copy_from_slice(rest);
+        self.add(u64::from_le_bytes(word) ^ (rest.len() as u64) << 59);
+    }
+}
+
+/// Keyed by ids and channel names, which are short: a key's copy is held
+/// inline, without an allocation.
+type Map<V> = HashMap<CompactString, V, BuildHasherDefault<WordHasher>>;
+
+/// Which map a group's key is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KeyKind {
+    Linkedid,
+    Uniqueid,
+    Name,
+}
+
+/// Rows a group has room for before it grows (a typical call has 10–20).
+const ROWS_RESERVED: usize = 16;
 
 /// `pickup_channel` of a PICKUP extra, without parsing the JSON.
 fn pickup_channel(extra: &str) -> Option<&str> {
@@ -50,9 +77,8 @@ fn pickup_channel(extra: &str) -> Option<&str> {
 #[derive(Debug, Default)]
 struct Group {
     rows: Vec<CelEvent>,
-    linkedids: Vec<String>,
-    uniqueids: Vec<String>,
-    names: Vec<String>,
+    /// The map keys that point at this group.
+    keys: Vec<(KeyKind, CompactString)>,
     open_links: usize,
     open_channels: usize,
     last: EventTime,
@@ -166,7 +192,7 @@ impl Grouper {
         self.live += 1;
         self.stats.peak_in_progress = self.stats.peak_in_progress.max(self.live);
         self.seq += 1;
-        let group = Group { first_seq: self.seq, ..Group::default() };
+        let group = Group { first_seq: self.seq, rows: Vec::with_capacity(ROWS_RESERVED), ..Group::default() };
         match self.free.pop() {
             Some(i) => {
                 self.groups[i] = Some(group);
@@ -190,26 +216,19 @@ impl Grouper {
         self.free.push(from);
         self.live -= 1;
         self.stats.merges += 1;
-        for l in &moved.linkedids {
-            if let Some(entry) = self.by_linkedid.get_mut(l) {
-                entry.0 = into;
-            }
-        }
-        for u in &moved.uniqueids {
-            if let Some(entry) = self.by_uniqueid.get_mut(u) {
-                entry.0 = into;
-            }
-        }
-        for n in &moved.names {
-            if let Some(entry) = self.by_name.get_mut(n) {
+        for (kind, key) in &moved.keys {
+            let entry = match kind {
+                KeyKind::Linkedid => self.by_linkedid.get_mut(key).map(|e| &mut e.0),
+                KeyKind::Uniqueid => self.by_uniqueid.get_mut(key).map(|e| &mut e.0),
+                KeyKind::Name => self.by_name.get_mut(key),
+            };
+            if let Some(entry) = entry {
                 *entry = into;
             }
         }
         let target = self.group(into);
         target.rows.extend(moved.rows);
-        target.linkedids.extend(moved.linkedids);
-        target.uniqueids.extend(moved.uniqueids);
-        target.names.extend(moved.names);
+        target.keys.extend(moved.keys);
         target.open_links += moved.open_links;
         target.open_channels += moved.open_channels;
         target.last = target.last.max(moved.last);
@@ -236,17 +255,17 @@ impl Grouper {
         if by_u.is_none() {
             self.by_uniqueid.insert(row.uniqueid.clone(), (g, false));
             let group = self.group(g);
-            group.uniqueids.push(row.uniqueid.clone());
+            group.keys.push((KeyKind::Uniqueid, row.uniqueid.clone()));
             group.open_channels += 1;
             if !row.channame.is_empty() && !self.by_name.contains_key(row.channame.as_str()) {
                 self.by_name.insert(row.channame.clone(), g);
-                self.group(g).names.push(row.channame.clone());
+                self.group(g).keys.push((KeyKind::Name, row.channame.clone()));
             }
         }
         if by_l.is_none() {
             self.by_linkedid.insert(row.linkedid.clone(), (g, false));
             let group = self.group(g);
-            group.linkedids.push(row.linkedid.clone());
+            group.keys.push((KeyKind::Linkedid, row.linkedid.clone()));
             group.open_links += 1;
         }
         match row.eventtype {
@@ -319,14 +338,18 @@ impl Grouper {
         let Some(group) = self.groups[g].take() else { return };
         self.free.push(g);
         self.live -= 1;
-        for l in &group.linkedids {
-            self.by_linkedid.remove(l.as_str());
-        }
-        for u in &group.uniqueids {
-            self.by_uniqueid.remove(u.as_str());
-        }
-        for n in &group.names {
-            self.by_name.remove(n.as_str());
+        for (kind, key) in &group.keys {
+            match kind {
+                KeyKind::Linkedid => {
+                    self.by_linkedid.remove(key);
+                }
+                KeyKind::Uniqueid => {
+                    self.by_uniqueid.remove(key);
+                }
+                KeyKind::Name => {
+                    self.by_name.remove(key);
+                }
+            }
         }
         self.stats.calls += 1;
         self.ready.push_back(group.rows);

@@ -35,13 +35,14 @@ mod read;
 mod zone;
 
 pub use assemble::{AssembleError, Assembler, Binding, BindingRequest, Lookup};
+pub use compact_str::CompactString;
 pub use csv::{COLUMNS, CsvError, CsvWriter, read_csv};
-pub use event::{CelEvent, EventTime, EventType};
+pub use event::{CelEvent, EventNumbers, EventTime, EventType};
 pub use group::{GroupStats, Grouper};
 pub use outcome::{CAUSE_TO_SIP, unanswered_result};
 pub use pattern::{Pattern, PatternLookup};
 pub use read::{
-    CEL_CUSTOM_COLUMNS, CelReader, Columns, FREEPBX_COLUMNS, InputFormat, ReadError, RowBuilder, parse_time,
+    CEL_CUSTOM_COLUMNS, CelReader, Columns, FREEPBX_COLUMNS, InputFormat, ReadError, Record, RowBuilder, parse_time,
     parse_zone, sniff,
 };
 pub use zone::Zone;

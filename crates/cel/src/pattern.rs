@@ -30,9 +30,9 @@ impl Pattern {
         text.split(',').filter(|p| !p.trim().is_empty()).map(Pattern::new).collect()
     }
 
-    /// Whether `subject` matches the whole pattern.
+    /// Whether `subject` matches the whole pattern (the pattern is lower
+    /// case; the subject is lowered byte by byte as it is compared).
     pub fn matches(&self, subject: &str) -> bool {
-        let subject = subject.to_ascii_lowercase();
         if self.dialplan {
             dialplan(self.text.as_bytes(), subject.as_bytes())
         } else {
@@ -46,7 +46,7 @@ fn glob(p: &[u8], s: &[u8]) -> bool {
         None => s.is_empty(),
         Some((b'*', rest)) => (0..=s.len()).any(|i| glob(rest, &s[i..])),
         Some((b'?', rest)) => !s.is_empty() && glob(rest, &s[1..]),
-        Some((c, rest)) => s.first() == Some(c) && glob(rest, &s[1..]),
+        Some((c, rest)) => s.first().map(u8::to_ascii_lowercase) == Some(*c) && glob(rest, &s[1..]),
     }
 }
 
@@ -59,7 +59,7 @@ fn dialplan(p: &[u8], s: &[u8]) -> bool {
             let end = rest.iter().position(|&b| b == b']').unwrap_or(rest.len());
             let class = &rest[..end];
             let after = rest.get(end + 1..).unwrap_or(&[]);
-            let Some(&first) = s.first() else { return false };
+            let Some(first) = s.first().map(u8::to_ascii_lowercase) else { return false };
             let mut i = 0;
             let mut hit = false;
             while i < class.len() {
@@ -74,7 +74,7 @@ fn dialplan(p: &[u8], s: &[u8]) -> bool {
             hit && dialplan(after, &s[1..])
         }
         _ => {
-            let Some(&first) = s.first() else { return false };
+            let Some(first) = s.first().map(u8::to_ascii_lowercase) else { return false };
             let ok = match c {
                 b'x' => first.is_ascii_digit(),
                 b'z' => (b'1'..=b'9').contains(&first),

@@ -528,6 +528,17 @@ pub enum CelFormat {
     PgCopy,
 }
 
+/// `from-cel --event-numbers`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EventNumbersArg {
+    /// Asterisk 12 and later: BRIDGE_ENTER 7, PARK_START 9, … DTMF 21.
+    #[value(name = "12")]
+    Asterisk12,
+    /// Asterisk 1.8 and 11: BRIDGE_START 7, PARK_START 11, … FORWARD 25.
+    #[value(name = "11")]
+    Asterisk11,
+}
+
 #[derive(Debug, Args)]
 #[command(after_help = "\
 Rows are grouped into calls by linkedid (linkedids that share a channel, as after a transfer or a
@@ -594,6 +605,11 @@ pub struct FromCelArgs {
     /// Seconds of event time a call whose channels all ended waits for more rows (exports without LINKEDID_END).
     #[arg(long, value_name = "SECS", default_value_t = 10.0)]
     pub quiet: f64,
+
+    /// How integer `eventtype` columns are numbered: 12 (Asterisk 12+) or 11 (Asterisk 1.8/11, whose
+    /// BRIDGE_START, CONF_*, TRANSFER… are kept under their names). Names are read the same either way.
+    #[arg(long, value_enum, value_name = "VERSION", default_value = "12")]
+    pub event_numbers: EventNumbersArg,
 
     /// Stop at the first broken row.
     #[arg(long)]

@@ -67,3 +67,27 @@ fn a_mysql_dump_on_stdin_is_sniffed() {
     assert_eq!(call["result"], 200);
     assert_eq!(call["conversations"]["1.2"]["channel"]["answer_time"], "2024-06-10 09:39:07");
 }
+
+#[test]
+fn legacy_integer_event_types_are_read_with_event_numbers_11() {
+    // CHAN_START 1, ANSWER 4, BRIDGE_START 7 (a 1.8/11-only type), HANGUP 3, LINKEDID_END 22.
+    let csv = "eventtype,eventtime,uniqueid,linkedid,channame,cid_num,exten,extra\n\
+        1,2024-06-10 09:39:05,1.1,1.1,SIP/101-1,101,102,\n\
+        1,2024-06-10 09:39:05,1.2,1.1,SIP/102-2,102,s,\n\
+        4,2024-06-10 09:39:07,1.2,1.1,SIP/102-2,102,s,\n\
+        7,2024-06-10 09:39:07,1.1,1.1,SIP/101-1,101,102,\n\
+        3,2024-06-10 09:39:19,1.2,1.1,SIP/102-2,102,s,\"16,SIP/102-2,\"\n\
+        3,2024-06-10 09:39:19,1.1,1.1,SIP/101-1,101,102,\"16,SIP/102-2,ANSWER\"\n\
+        22,2024-06-10 09:39:19,1.1,1.1,SIP/101-1,101,102,\n";
+    let run = callfull_stdin(
+        &["from-cel", "--event-numbers", "11", "--stage", "call_ended", "--tz", "+03:00", "-"],
+        csv.as_bytes(),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let payload: serde_json::Value = serde_json::from_str(run.stdout.trim()).unwrap();
+    assert_eq!(payload["call_full"]["result"], 200);
+    assert_eq!(payload["call_full"]["conversations"]["1.2"]["channel"]["answer_time"], "2024-06-10 09:39:07");
+
+    let bad = callfull_stdin(&["from-cel", "--event-numbers", "13", "-"], csv.as_bytes());
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+}

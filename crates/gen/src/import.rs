@@ -5,7 +5,7 @@
 
 use std::io::{self, BufRead, Write};
 
-use callfull_cel::{Assembler, CelReader, Grouper, InputFormat, Lookup, ReadError};
+use callfull_cel::{Assembler, CelReader, EventNumbers, Grouper, InputFormat, Lookup, ReadError};
 use callfull_model::{CallStage, Crm};
 
 use crate::write_payload;
@@ -18,6 +18,8 @@ pub struct ImportOptions {
     /// The Asterisk server's zone: local times are read in it and payload
     /// times printed in it, seconds east of UTC.
     pub utc_offset_secs: i64,
+    /// How integer `eventtype` columns are numbered.
+    pub event_numbers: EventNumbers,
     /// Only this stage (`None`: every stage).
     pub stage: Option<CallStage>,
     /// Pretty-print each payload.
@@ -33,6 +35,7 @@ impl Default for ImportOptions {
         ImportOptions {
             format: InputFormat::Auto,
             utc_offset_secs: 0,
+            event_numbers: EventNumbers::Asterisk12,
             stage: None,
             pretty: false,
             strict: false,
@@ -101,7 +104,8 @@ impl<'l, L: Lookup + ?Sized> Importer<'l, L> {
         out: &mut impl Write,
         mut on_broken_row: impl FnMut(&ReadError),
     ) -> Result<(), ImportError> {
-        let reader = CelReader::open(input, name, self.options.format, self.options.utc_offset_secs)?;
+        let reader = CelReader::open(input, name, self.options.format, self.options.utc_offset_secs)?
+            .event_numbers(self.options.event_numbers);
         for row in reader {
             match row {
                 Ok(row) => {

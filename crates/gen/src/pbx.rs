@@ -8,7 +8,7 @@
 //! Scenarios (in `scenarios.rs`) script calls with the verbs below; the clock
 //! is virtual and every random choice comes from the call's own seeded RNG.
 
-use callfull_cel::{CelEvent, EventTime, EventType};
+use callfull_cel::{CelEvent, CompactString, EventTime, EventType};
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
@@ -241,25 +241,25 @@ impl<'r> Pbx<'r> {
             id,
             eventtype,
             eventtime: self.now,
-            cid_name: s.cid_name.clone(),
-            cid_num: s.cid_num.clone(),
-            cid_ani: s.cid_ani.clone(),
-            cid_rdnis: String::new(),
-            cid_dnid: s.cid_dnid.clone(),
-            exten: s.exten.clone(),
-            context: s.context.clone(),
-            channame: s.name.clone(),
-            appname: s.appname.clone(),
-            appdata: s.appdata.clone(),
+            cid_name: s.cid_name.as_str().into(),
+            cid_num: s.cid_num.as_str().into(),
+            cid_ani: s.cid_ani.as_str().into(),
+            cid_rdnis: CompactString::default(),
+            cid_dnid: s.cid_dnid.as_str().into(),
+            exten: s.exten.as_str().into(),
+            context: s.context.as_str().into(),
+            channame: s.name.as_str().into(),
+            appname: s.appname.as_str().into(),
+            appdata: s.appdata.as_str().into(),
             amaflags: 3,
-            accountcode: String::new(),
-            peeraccount: String::new(),
-            uniqueid: s.uniqueid.clone(),
-            linkedid: s.linkedid.clone(),
-            userfield: String::new(),
-            peer,
-            extra,
-            userdeftype: String::new(),
+            accountcode: CompactString::default(),
+            peeraccount: CompactString::default(),
+            uniqueid: s.uniqueid.as_str().into(),
+            linkedid: s.linkedid.as_str().into(),
+            userfield: CompactString::default(),
+            peer: peer.into(),
+            extra: extra.into(),
+            userdeftype: CompactString::default(),
         });
     }
 

@@ -4,9 +4,7 @@
 
 use std::io::BufRead;
 
-use csv::ByteRecord;
-
-use super::{Columns, Next};
+use super::{Columns, Next, Record};
 
 /// The PostgreSQL example table of Asterisk's docs plus `extra`, for a `COPY`
 /// without a column list.
@@ -37,15 +35,17 @@ const PG_COLUMNS: [&str; 21] = [
 pub(crate) struct CopyRows<R: BufRead> {
     input: R,
     line: Vec<u8>,
-    field: Vec<u8>,
     number: u64,
     in_copy: bool,
 }
 
-/// Unescapes one COPY text field into `out`.
+/// Unescapes one COPY text field onto the end of `out`.
 fn unescape(field: &[u8], out: &mut Vec<u8>) {
-    out.clear();
     if field == b"\\N" {
+        return;
+    }
+    if memchr::memchr(b'\\', field).is_none() {
+        out.extend_from_slice(field);
         return;
     }
     let mut i = 0;
@@ -125,10 +125,10 @@ fn copy_header(line: &[u8]) -> Option<Vec<String>> {
 
 impl<R: BufRead> CopyRows<R> {
     pub(crate) fn new(input: R) -> Self {
-        CopyRows { input, line: Vec::new(), field: Vec::new(), number: 0, in_copy: false }
+        CopyRows { input, line: Vec::new(), number: 0, in_copy: false }
     }
 
-    pub(crate) fn next(&mut self, record: &mut ByteRecord) -> std::io::Result<Next> {
+    pub(crate) fn next(&mut self, record: &mut Record) -> std::io::Result<Next> {
         loop {
             self.line.clear();
             if self.input.read_until(b'\n', &mut self.line)? == 0 {
@@ -172,8 +172,9 @@ impl<R: BufRead> CopyRows<R> {
             }
             record.clear();
             for raw in line.split(|&c| c == b'\t') {
-                unescape(raw, &mut self.field);
-                record.push_field(&self.field);
+                record.start_field();
+                unescape(raw, record.buf());
+                record.end_field();
             }
             return Ok(Next::Record(self.number));
         }

@@ -3,7 +3,7 @@
 //! output, MySQL dumps (`INSERT INTO cel … VALUES (…),(…)`) and PostgreSQL
 //! `COPY cel … FROM stdin` blocks; [`sniff`] tells them apart.
 //!
-//! Every reader turns its input into one [`ByteRecord`] per row (reused, so a
+//! Every reader turns its input into one [`Record`] per row (reused, so a
 //! row costs no allocation until its event is built), and [`Columns`] maps the
 //! record's fields to [`CelEvent`] fields. A broken row is a
 //! [`ReadError::Row`] with its line number; the reader goes on with the next
@@ -16,14 +16,16 @@ mod copy;
 mod csv;
 mod mysql;
 mod psql;
+mod record;
 mod time;
 
 use std::io::BufRead;
 
-use ::csv::ByteRecord;
+use compact_str::CompactString;
 
-use crate::event::{CelEvent, EventTime, EventType};
+use crate::event::{CelEvent, EventNumbers, EventTime, EventType};
 
+pub use record::Record;
 pub use time::{parse_time, parse_zone};
 
 /// The CEL columns we read, in [`crate::COLUMNS`] order.
@@ -223,34 +225,61 @@ impl Columns {
     }
 }
 
-fn text(bytes: &[u8]) -> String {
-    match std::str::from_utf8(bytes) {
-        Ok(s) => s.to_owned(),
-        Err(_) => String::from_utf8_lossy(bytes).into_owned(),
-    }
-}
-
 /// Builds events from records; numbers rows that have no `id`.
 #[derive(Debug, Clone)]
 pub struct RowBuilder {
     columns: Columns,
     utc_offset_secs: i64,
+    numbers: EventNumbers,
     rows: u64,
+}
+
+/// A field's text: the record's UTF-8 text when it has some (`whole`), else
+/// the bytes repaired.
+fn text(record: &Record, whole: Option<&str>, index: Option<usize>, trim: bool) -> CompactString {
+    let Some(range) = index.and_then(|i| record.range(i)) else { return CompactString::default() };
+    if range.is_empty() {
+        return CompactString::default();
+    }
+    let s = match whole {
+        Some(w) => w.get(range).unwrap_or_default(),
+        None => {
+            let bytes = &record.as_bytes()[range];
+            return CompactString::from_utf8_lossy(if trim { bytes.trim_ascii() } else { bytes });
+        }
+    };
+    CompactString::new(if trim { s.trim_ascii() } else { s })
+}
+
+/// AMA flags as a name or a number; 3 (DOCUMENTATION) when empty or unknown.
+fn amaflags(text: &[u8]) -> u8 {
+    match text {
+        b"OMIT" => 1,
+        b"BILLING" => 2,
+        b"" | b"DOCUMENTATION" => 3,
+        _ => std::str::from_utf8(text).ok().and_then(|s| s.parse().ok()).unwrap_or(3),
+    }
 }
 
 impl RowBuilder {
     /// A builder for records laid out as `columns`, local times in the zone
     /// `utc_offset_secs` east of UTC.
     pub fn new(columns: Columns, utc_offset_secs: i64) -> RowBuilder {
-        RowBuilder { columns, utc_offset_secs, rows: 0 }
+        RowBuilder { columns, utc_offset_secs, numbers: EventNumbers::default(), rows: 0 }
+    }
+
+    /// Reads integer event types in this numbering (Asterisk 12+ by default).
+    #[must_use]
+    pub fn event_numbers(mut self, numbers: EventNumbers) -> RowBuilder {
+        self.numbers = numbers;
+        self
     }
 
     /// The event of one record, or what is wrong with it.
-    pub fn build(&mut self, record: &ByteRecord) -> Result<CelEvent, String> {
+    pub fn build(&mut self, record: &Record) -> Result<CelEvent, String> {
         self.rows += 1;
         let slots = &self.columns.slots;
         let get = |slot: usize| -> &[u8] { slots[slot].and_then(|i| record.get(i)).unwrap_or(b"").trim_ascii() };
-        let raw = |slot: usize| -> &[u8] { slots[slot].and_then(|i| record.get(i)).unwrap_or(b"") };
         for (slot, name) in [(EVENTTYPE, "eventtype"), (UNIQUEID, "uniqueid")] {
             if get(slot).is_empty() {
                 let why = if slots[slot].is_some_and(|i| i >= record.len()) {
@@ -279,25 +308,17 @@ impl RowBuilder {
                 .ok_or_else(|| format!("id {:?} is not a number", String::from_utf8_lossy(id_text)))?
         };
         let eventtype = match std::str::from_utf8(get(EVENTTYPE)) {
-            Ok(name) => EventType::parse(name),
+            Ok(name) => EventType::parse_numbered(name, self.numbers),
             Err(_) => return Err("eventtype is not UTF-8".into()),
         };
-        // One UTF-8 check for the whole record (fields are cut at ASCII
-        // delimiters, so each is valid when the whole is); a record that is
+        // One UTF-8 check for the whole record: fields sit one ASCII byte
+        // apart in it, so each is valid when the whole is. A record that is
         // not UTF-8 has its fields repaired one by one.
-        let whole = std::str::from_utf8(record.as_slice()).ok();
-        let field = |slot: usize, trim: bool| -> String {
-            let Some(range) = slots[slot].and_then(|i| record.range(i)) else { return String::new() };
-            let s = match whole {
-                Some(w) => w.get(range).unwrap_or_default(),
-                None => return text(if trim { raw(slot).trim_ascii() } else { raw(slot) }),
-            };
-            if trim { s.trim_ascii() } else { s }.to_owned()
-        };
+        let whole = simdutf8::basic::from_utf8(record.as_bytes()).ok();
+        let field = |slot: usize, trim: bool| text(record, whole, slots[slot], trim);
         let uniqueid = field(UNIQUEID, true);
         let linkedid = field(LINKEDID, true);
         let linkedid = if linkedid.is_empty() { uniqueid.clone() } else { linkedid };
-        let amaflags = get(13);
         Ok(CelEvent {
             id,
             eventtype,
@@ -312,13 +333,7 @@ impl RowBuilder {
             channame: field(10, true),
             appname: field(11, true),
             appdata: field(12, false),
-            amaflags: match amaflags {
-                b"" => 3,
-                b"OMIT" => 1,
-                b"BILLING" => 2,
-                b"DOCUMENTATION" => 3,
-                _ => std::str::from_utf8(amaflags).ok().and_then(|s| s.parse().ok()).unwrap_or(3),
-            },
+            amaflags: amaflags(get(13)),
             accountcode: field(14, true),
             peeraccount: field(15, true),
             uniqueid,
@@ -382,10 +397,11 @@ pub(crate) enum Next {
 /// ```
 pub struct CelReader<R: BufRead> {
     inner: Inner<R>,
-    record: ByteRecord,
+    record: Record,
     builder: Option<RowBuilder>,
     source_name: String,
     utc_offset_secs: i64,
+    numbers: EventNumbers,
     format: InputFormat,
     done: bool,
 }
@@ -417,13 +433,23 @@ impl<R: BufRead> CelReader<R> {
         };
         Ok(CelReader {
             inner,
-            record: ByteRecord::new(),
+            record: Record::new(),
             builder: None,
             source_name: source_name.to_owned(),
             utc_offset_secs,
+            numbers: EventNumbers::default(),
             format,
             done: false,
         })
+    }
+
+    /// Reads integer `eventtype` columns in this numbering: Asterisk 12+
+    /// (the default) or 1.8/11 ([`EventNumbers`]). Names are read the same
+    /// either way.
+    #[must_use]
+    pub fn event_numbers(mut self, numbers: EventNumbers) -> CelReader<R> {
+        self.numbers = numbers;
+        self
     }
 
     /// The format being read (the sniffed one for [`InputFormat::Auto`]).
@@ -482,7 +508,7 @@ impl<R: BufRead> Iterator for CelReader<R> {
                         }));
                     }
                     let rows = self.builder.as_ref().map_or(0, |b| b.rows);
-                    let mut builder = RowBuilder::new(*columns, self.utc_offset_secs);
+                    let mut builder = RowBuilder::new(*columns, self.utc_offset_secs).event_numbers(self.numbers);
                     builder.rows = rows;
                     self.builder = Some(builder);
                 }

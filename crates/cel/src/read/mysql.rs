@@ -6,9 +6,7 @@
 
 use std::io::BufRead;
 
-use csv::ByteRecord;
-
-use super::{Columns, FREEPBX_COLUMNS, Next};
+use super::{Columns, FREEPBX_COLUMNS, Next, Record};
 
 pub(crate) struct MysqlRows<R: BufRead> {
     input: R,
@@ -206,7 +204,7 @@ impl<R: BufRead> MysqlRows<R> {
     }
 
     /// Parses one `(…)` tuple at the cursor into `record`.
-    fn tuple(&mut self, record: &mut ByteRecord) -> Result<Option<u64>, (u64, String)> {
+    fn tuple(&mut self, record: &mut Record) -> Result<Option<u64>, (u64, String)> {
         let st = &self.statement;
         let mut i = skip_space(st, self.at);
         while i < st.len() && st[i] == b',' {
@@ -222,10 +220,10 @@ impl<R: BufRead> MysqlRows<R> {
         }
         let open = i;
         record.clear();
-        let mut field = Vec::new();
         loop {
             i = skip_space(st, i);
-            field.clear();
+            record.start_field();
+            let field = record.buf();
             match st.get(i) {
                 Some(&q @ (b'\'' | b'"')) => {
                     i += 1;
@@ -273,7 +271,7 @@ impl<R: BufRead> MysqlRows<R> {
                     i = end;
                 }
             }
-            record.push_field(&field);
+            record.end_field();
             i = skip_space(st, i);
             match st.get(i) {
                 Some(b',') => i += 1,
@@ -289,7 +287,7 @@ impl<R: BufRead> MysqlRows<R> {
         Ok(Some(line))
     }
 
-    pub(crate) fn next(&mut self, record: &mut ByteRecord) -> std::io::Result<Next> {
+    pub(crate) fn next(&mut self, record: &mut Record) -> std::io::Result<Next> {
         loop {
             if let Some(names) = self.announce.take() {
                 record.clear();

@@ -164,3 +164,196 @@ fn an_empty_input_says_nothing_was_found() {
     let (_, errors) = read("", InputFormat::Auto);
     assert_eq!(errors, ["t: no CEL rows found (read as csv)"]);
 }
+
+/// A row's line and fields, or a broken row's line and message.
+type CsvRow = Result<(u64, Vec<String>), (u64, String)>;
+
+/// Every row read as CSV.
+fn csv_fields(text: &[u8]) -> Vec<CsvRow> {
+    let mut rows = csv::CsvRows::new(text);
+    let mut record = Record::new();
+    let mut out = Vec::new();
+    loop {
+        match rows.next(&mut record).unwrap() {
+            Next::End => return out,
+            Next::Bad(line, message) => out.push(Err((line, message))),
+            Next::Record(line) | Next::Columns(_, line) => {
+                out.push(Ok((line, record.iter().map(|f| String::from_utf8_lossy(f).into_owned()).collect())))
+            }
+        }
+    }
+}
+
+fn ok(line: u64, fields: &[&str]) -> CsvRow {
+    Ok((line, fields.iter().map(|f| (*f).to_owned()).collect()))
+}
+
+#[test]
+fn csv_quoting_as_rfc_4180_has_it() {
+    let text = "\u{feff}a,b,c\r\n\
+        \"x,1\",\"say \"\"hi\"\"\",\r\n\
+        \r\n\
+        \"two\nlines\",\"\",plain\"quote\n\
+        \"q\"after,,\"\"\"\"\n\
+        last,row,\"no newline at the end\"";
+    assert_eq!(
+        csv_fields(text.as_bytes()),
+        [
+            ok(1, &["a", "b", "c"]),
+            ok(2, &["x,1", "say \"hi\"", ""]),
+            ok(4, &["two\nlines", "", "plain\"quote"]),
+            ok(6, &["qafter", "", "\""]),
+            ok(7, &["last", "row", "no newline at the end"]),
+        ]
+    );
+}
+
+#[test]
+fn csv_line_numbers_count_the_lines_inside_quotes_and_blank_lines() {
+    let text = "eventtype,eventtime,uniqueid,linkedid,appdata\n\
+        \n\
+        CHAN_START,1718012345,1.1,1.1,\"a\r\nb\r\nc\"\n\
+        ANSWER,yesterday,1.1,1.1,\n";
+    let (rows, errors) = read(text, InputFormat::Csv);
+    assert_eq!(rows[0].appdata, "a\r\nb\r\nc", "line breaks inside quotes are data, as written");
+    assert_eq!(errors, ["t line 6: eventtime \"yesterday\" is not a time"]);
+}
+
+#[test]
+fn csv_an_unterminated_quote_is_a_broken_row_at_its_first_line() {
+    let text = "eventtype,eventtime,uniqueid,linkedid,appdata\n\
+        CHAN_START,1718012345,1.1,1.1,ok\n\
+        ANSWER,1718012345,1.1,1.1,\"never closed\n\
+        HANGUP,1718012345,1.1,1.1,\n";
+    let (rows, errors) = read(text, InputFormat::Csv);
+    assert_eq!(rows.len(), 1);
+    assert_eq!(errors, ["t line 3: a quoted field runs to the end of the input (a `\"` is missing)"]);
+}
+
+#[test]
+fn csv_reads_odd_input_without_panicking() {
+    for text in [
+        "\"",
+        "\"\"",
+        ",",
+        "\n\n",
+        "\u{feff}",
+        "\"a\"\"",
+        "a,\"b\r",
+        "\r\n\"",
+        "\"\r\n",
+        "x\r\r\n,\"",
+        "\u{feff}\"é\"\"é\",\"é",
+    ] {
+        let _ = csv_fields(text.as_bytes());
+        let _ = read(text, InputFormat::Csv);
+    }
+}
+
+#[test]
+fn csv_keeps_non_utf8_rows_repaired() {
+    let mut text = b"eventtype,eventtime,uniqueid,linkedid,cid_name\nCHAN_START,1718012345,1.1,1.1,\"caf".to_vec();
+    text.extend_from_slice(b"\xe9\"\n");
+    let rows: Vec<_> = CelReader::open(&text[..], "t", InputFormat::Csv, 0).unwrap().collect();
+    let row = rows[0].as_ref().unwrap();
+    assert_eq!(row.cid_name, "caf\u{fffd}");
+    assert_eq!(row.uniqueid, "1.1");
+}
+
+#[test]
+fn legacy_numbered_csv_reads_as_the_1_8_and_11_names() {
+    let text = "eventtype,eventtime,uniqueid,linkedid\n\
+        1,1718012345,1.1,1.1\n4,1718012346,1.1,1.1\n7,1718012346,1.1,1.1\n3,1718012350,1.1,1.1\n\
+        2,1718012350,1.1,1.1\n22,1718012350,1.1,1.1\n";
+    let legacy: Vec<String> = CelReader::open(text.as_bytes(), "t", InputFormat::Csv, 0)
+        .unwrap()
+        .event_numbers(EventNumbers::Asterisk11)
+        .map(|r| r.unwrap().eventtype.name().to_owned())
+        .collect();
+    assert_eq!(legacy, ["CHAN_START", "ANSWER", "BRIDGE_START", "HANGUP", "CHAN_END", "LINKEDID_END"]);
+    let (rows, _) = read(text, InputFormat::Csv);
+    assert_eq!(rows[2].eventtype, EventType::BridgeEnter, "12+ numbering by default");
+}
+
+/// The rows the `csv` crate reads, less those our reader skips as blank.
+fn csv_crate_fields(text: &[u8]) -> Vec<Vec<String>> {
+    let mut reader = ::csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text);
+    let mut out = Vec::new();
+    for record in reader.byte_records() {
+        let record = record.unwrap();
+        if record.len() == 1 && record[0].trim_ascii().is_empty() {
+            continue;
+        }
+        out.push(record.iter().map(|f| String::from_utf8_lossy(f).into_owned()).collect());
+    }
+    out
+}
+
+/// Same fields as the `csv` crate (which we replaced), on every input of up to
+/// six tokens; lines are not compared: after a blank line the crate gives
+/// the blank line's number.
+#[test]
+fn csv_reads_as_the_csv_crate_does_every_short_input() {
+    const TOKENS: [&str; 5] = ["a", ",", "\"", "\n", "\r\n"];
+    let mut text = String::new();
+    let mut digits = [0usize; 6];
+    for n in 0..TOKENS.len().pow(6) {
+        let mut rest = n;
+        for d in &mut digits {
+            *d = rest % TOKENS.len();
+            rest /= TOKENS.len();
+        }
+        text.clear();
+        digits.iter().for_each(|&d| text.push_str(TOKENS[d]));
+        let ours: Vec<_> = csv_fields(text.as_bytes()).into_iter().map(|row| row.map(|(_, fields)| fields)).collect();
+        let theirs = csv_crate_fields(text.as_bytes());
+        match ours.split_last() {
+            // An open quote at the end: the csv crate ends the field there instead.
+            Some((Err(_), before)) => assert_eq!(
+                before.iter().flatten().collect::<Vec<_>>(),
+                theirs.iter().take(before.len()).collect::<Vec<_>>(),
+                "{text:?}"
+            ),
+            _ => assert_eq!(ours.into_iter().flatten().collect::<Vec<_>>(), theirs, "{text:?}"),
+        }
+    }
+}
+
+#[test]
+fn psql_aligned_rows_are_cut_at_the_rule_so_values_may_hold_bars() {
+    let text = " eventtype  | uniqueid | linkedid | cid_name |    appdata     | extra
+------------+----------+----------+----------+----------------+-------
+ CHAN_START | 1.1      | 1.1      | Анна     | Dial(SIP/a|30) | {\"a\":\"b|c\"}
+ ANSWER     | 1.1      | 1.1      | Ёж|ик    | x              |
+(2 rows)
+";
+    let (rows, errors) = read(text, InputFormat::Psql);
+    assert_eq!(errors, Vec::<String>::new());
+    assert_eq!(rows[0].appdata, "Dial(SIP/a|30)");
+    assert_eq!(rows[0].extra, "{\"a\":\"b|c\"}", "the last column takes the rest");
+    assert_eq!(rows[0].cid_name, "Анна");
+    assert_eq!(rows[1].cid_name, "Ёж|ик", "positions count characters, not bytes");
+}
+
+#[test]
+fn psql_unaligned_rows_give_surplus_bars_to_the_one_column_that_may_hold_them() {
+    let text =
+        "eventtype|uniqueid|appdata|linkedid\nCHAN_START|1.1|Dial(SIP/a|30|tT)|1.1\nANSWER|1.1|x|1.1\n(2 rows)\n";
+    let (rows, errors) = read(text, InputFormat::Psql);
+    assert_eq!(errors, Vec::<String>::new());
+    assert_eq!(rows[0].appdata, "Dial(SIP/a|30|tT)");
+    assert_eq!(rows[0].linkedid, "1.1");
+    assert_eq!(rows[1].appdata, "x");
+}
+
+#[test]
+fn psql_unaligned_surplus_bars_with_no_single_candidate_are_a_broken_row() {
+    let text = "eventtype|uniqueid|appdata|linkedid|extra\nCHAN_START|1.1|Dial(SIP/a|30)|1.1|\nANSWER|1.1|x|1.1|\n";
+    let (rows, errors) = read(text, InputFormat::Psql);
+    assert_eq!(rows.len(), 1);
+    assert_eq!(
+        errors,
+        ["t line 2: 6 fields, the header has 5: a value holds `|`, and no single appdata, extra or userfield \
+          column can be told to hold it"]
+    );
+}

@@ -6,11 +6,11 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
-use callfull_cel::{InputFormat, Pattern, PatternLookup, parse_zone};
+use callfull_cel::{EventNumbers, InputFormat, Pattern, PatternLookup, parse_zone};
 use callfull_gen::{ImportOptions, Importer, WorldLookup};
 use callfull_world::{World, WorldSettings};
 
-use crate::cli::{CelFormat, FromCelArgs};
+use crate::cli::{CelFormat, EventNumbersArg, FromCelArgs};
 use crate::output::plural;
 
 /// Broken rows reported one by one; the rest are only counted.
@@ -47,6 +47,10 @@ pub fn run(args: &FromCelArgs) -> anyhow::Result<ExitCode> {
             CelFormat::PgCopy => InputFormat::PgCopy,
         },
         utc_offset_secs,
+        event_numbers: match args.event_numbers {
+            EventNumbersArg::Asterisk12 => EventNumbers::Asterisk12,
+            EventNumbersArg::Asterisk11 => EventNumbers::Asterisk11,
+        },
         stage: args.stage.0,
         pretty: args.pretty,
         strict: args.strict,
