@@ -9,6 +9,10 @@
 //! escaping check per key; here keys are constants written with their quotes
 //! and colon, and a string is copied whole when it needs no escaping.
 
+use std::cell::RefCell;
+use std::sync::Arc;
+
+use rustc_hash::FxHashMap;
 use serde_json::{Map, Value};
 
 use crate::{
@@ -190,9 +194,39 @@ impl WriteJson for Map<String, Value> {
     }
 }
 
+/// How many CRM objects' JSON a thread keeps (about 1 kB each).
+const RAW_CACHE_ENTRIES: usize = 1024;
+
+thread_local! {
+    /// The JSON of CRM objects printed lately, by the address of their
+    /// shared map. The cache holds a clone of the `Arc`, so the address
+    /// cannot be reused by another map while the entry lives, and the map
+    /// cannot change ([`Raw::make_mut`] copies a shared map).
+    static RAW_JSON: RefCell<FxHashMap<usize, (Arc<Map<String, Value>>, Box<[u8]>)>> =
+        RefCell::new(FxHashMap::default());
+}
+
 impl WriteJson for Raw {
+    /// The same user, entity or deal is in call after call: its object is
+    /// printed once and copied afterwards.
     fn write_json(&self, out: &mut Vec<u8>) {
-        self.0.write_json(out);
+        if self.0.is_empty() {
+            out.extend_from_slice(b"{}");
+            return;
+        }
+        RAW_JSON.with_borrow_mut(|cache| {
+            let key = Arc::as_ptr(&self.0) as usize;
+            if let Some((_, json)) = cache.get(&key) {
+                out.extend_from_slice(json);
+                return;
+            }
+            let start = out.len();
+            self.0.write_json(out);
+            if cache.len() >= RAW_CACHE_ENTRIES {
+                cache.clear();
+            }
+            cache.insert(key, (Arc::clone(&self.0), out[start..].into()));
+        });
     }
 }
 
@@ -385,6 +419,21 @@ mod tests {
         )
         .unwrap();
         same_as_serde(&value);
+    }
+
+    #[test]
+    fn a_shared_object_prints_the_same_from_the_cache() {
+        let map: Map<String, Value> =
+            serde_json::from_str(r#"{"ID":"7","NAME":"Иван","PHONE":[{"VALUE":"+7"}]}"#).unwrap();
+        let raw = Raw::from(map);
+        let copy = raw.clone();
+        same_as_serde(&raw);
+        same_as_serde(&copy);
+        // Changed after printing: a new map, never the cached bytes.
+        let mut changed = copy.clone();
+        changed.make_mut().insert("NAME".into(), "Пётр".into());
+        same_as_serde(&changed);
+        same_as_serde(&raw);
     }
 
     #[test]
