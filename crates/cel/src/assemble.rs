@@ -389,7 +389,11 @@ impl<'a, L: Lookup + ?Sized> Assembler<'a, L> {
                 }
                 EventType::Hangup => {
                     legs[li].end = Some(e.eventtime);
-                    legs[li].hangup_extra = parse_extra(&e.extra).or_else(|| legacy_hangup_extra(&e.extra));
+                    // A Local channel is plumbing: unless it is the main one
+                    // (whose cause decides the result), its extra is never read.
+                    if legs[li].kind != Kind::Local || li == main {
+                        legs[li].hangup_extra = parse_extra(&e.extra).or_else(|| legacy_hangup_extra(&e.extra));
+                    }
                     if legs[li].conversation {
                         stage = Some(CallStage::ConversationEnded);
                     }
