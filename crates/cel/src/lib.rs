@@ -43,6 +43,6 @@ pub use outcome::{CAUSE_TO_SIP, unanswered_result};
 pub use pattern::{Pattern, PatternLookup};
 pub use read::{
     CEL_CUSTOM_COLUMNS, CelReader, Columns, FREEPBX_COLUMNS, InputFormat, ReadError, Record, RowBuilder, parse_time,
-    parse_zone, sniff,
+    parse_time_in, parse_zone, sniff,
 };
 pub use zone::Zone;

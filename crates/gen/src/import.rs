@@ -4,20 +4,21 @@
 //! prints them, as soon as the call is over.
 
 use std::io::{self, BufRead, Write};
+use std::sync::Arc;
 
-use callfull_cel::{Assembler, CelReader, EventNumbers, Grouper, InputFormat, Lookup, ReadError};
+use callfull_cel::{Assembler, CelReader, EventNumbers, Grouper, InputFormat, Lookup, ReadError, Zone};
 use callfull_model::{CallStage, Crm};
 
 use crate::write_payload;
 
 /// How to read and what to print.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImportOptions {
     /// The input format ([`InputFormat::Auto`] sniffs each input).
     pub format: InputFormat,
     /// The Asterisk server's zone: local times are read in it and payload
-    /// times printed in it, seconds east of UTC.
-    pub utc_offset_secs: i64,
+    /// times printed in it, at the offset in force at each time.
+    pub zone: Zone,
     /// How integer `eventtype` columns are numbered.
     pub event_numbers: EventNumbers,
     /// Only this stage (`None`: every stage).
@@ -34,7 +35,7 @@ impl Default for ImportOptions {
     fn default() -> Self {
         ImportOptions {
             format: InputFormat::Auto,
-            utc_offset_secs: 0,
+            zone: Zone::utc(),
             event_numbers: EventNumbers::Asterisk12,
             stage: None,
             pretty: false,
@@ -76,7 +77,10 @@ pub enum ImportError {
 /// Reads CEL inputs one after another (one stream of rows: a call may span
 /// two files) and prints every call's payloads once it is over.
 pub struct Importer<'l, L: Lookup + ?Sized> {
-    assembler: Assembler<'l, L>,
+    lookup: &'l L,
+    crm: Crm,
+    /// The options' zone, shared with the readers.
+    zone: Arc<Zone>,
     grouper: Grouper,
     options: ImportOptions,
     stats: ImportStats,
@@ -87,7 +91,9 @@ impl<'l, L: Lookup + ?Sized> Importer<'l, L> {
     /// An importer for `crm` over `lookup`.
     pub fn new(lookup: &'l L, crm: Crm, options: ImportOptions) -> Self {
         Importer {
-            assembler: Assembler::new(lookup, crm, options.utc_offset_secs),
+            lookup,
+            crm,
+            zone: Arc::new(options.zone.clone()),
             grouper: Grouper::new().quiet(options.quiet_micros),
             options,
             stats: ImportStats::default(),
@@ -104,8 +110,9 @@ impl<'l, L: Lookup + ?Sized> Importer<'l, L> {
         out: &mut impl Write,
         mut on_broken_row: impl FnMut(&ReadError),
     ) -> Result<(), ImportError> {
-        let reader = CelReader::open(input, name, self.options.format, self.options.utc_offset_secs)?
-            .event_numbers(self.options.event_numbers);
+        let reader = CelReader::open(input, name, self.options.format, 0)?
+            .event_numbers(self.options.event_numbers)
+            .zone(Arc::clone(&self.zone));
         for row in reader {
             match row {
                 Ok(row) => {
@@ -140,7 +147,8 @@ impl<'l, L: Lookup + ?Sized> Importer<'l, L> {
             let buf = &mut self.buf;
             let mut payloads = 0;
             // A group always has rows, so the assembler always has a call.
-            let _ = self.assembler.assemble(&rows, |s, call| {
+            let assembler = Assembler::in_zone(self.lookup, self.crm, &self.zone);
+            let _ = assembler.assemble(&rows, |s, call| {
                 if stage.is_none_or(|only| only == s) {
                     payloads += 1;
                     // Writing to a Vec cannot fail.

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use callfull_cel::{CsvWriter, Pattern, PatternLookup};
+use callfull_cel::{CsvWriter, Pattern, PatternLookup, Zone};
 use callfull_gen::{CATALOG, Generator, ImportOptions, Importer, WorldLookup, write_payload};
 use callfull_model::{CallStage, Crm, Options, validate};
 use callfull_world::World;
@@ -16,7 +16,7 @@ fn lookup(world: &World, crm: Crm, seed: u64) -> PatternLookup<WorldLookup<'_>> 
 }
 
 fn import(bytes: &[u8], name: &str, lookup: &PatternLookup<WorldLookup<'_>>, crm: Crm, offset: i64) -> Vec<u8> {
-    let options = ImportOptions { utc_offset_secs: offset, ..ImportOptions::default() };
+    let options = ImportOptions { zone: Zone::fixed(offset), ..ImportOptions::default() };
     let mut importer = Importer::new(lookup, crm, options);
     let mut out = Vec::new();
     importer.read(bytes, name, &mut out, |e| panic!("{name}: broken row: {e}")).unwrap();
@@ -102,5 +102,36 @@ fn the_generators_cel_imported_back_gives_the_generators_payloads_for_every_scen
                 scenario.name
             );
         }
+    }
+}
+
+#[test]
+fn a_named_zone_reads_and_prints_as_its_offset_on_the_day() {
+    let seed = 2026;
+    let world = World::from_seed(seed);
+    let crm = Crm::Bitrix24;
+    let lookup = lookup(&world, crm, seed);
+    // The world's calls are on 2026-11-17: New York is on EST (-05) then,
+    // Moscow on MSK (+03, after a history of changes).
+    let import_in = |cel: &[u8], zone: Zone| {
+        let options = ImportOptions { zone, ..ImportOptions::default() };
+        let mut importer = Importer::new(&lookup, crm, options);
+        let mut out = Vec::new();
+        importer.read(cel, "zone", &mut out, |e| panic!("broken row: {e}")).unwrap();
+        importer.finish(&mut out).unwrap();
+        out
+    };
+    for (name, offset) in [("America/New_York", -5 * 3600), ("Europe/Moscow", 3 * 3600)] {
+        let generator = Generator::new(&world, crm, seed, CATALOG.iter().collect());
+        let mut csv = CsvWriter::new(Vec::new(), offset).unwrap();
+        for index in 0..4 {
+            for row in generator.cel(index).rows {
+                csv.write(&row).unwrap();
+            }
+        }
+        let cel = csv.finish().unwrap();
+        let named = import_in(&cel, Zone::parse(name).unwrap());
+        assert!(named == import_in(&cel, Zone::fixed(offset)), "{name}");
+        assert!(named != import_in(&cel, Zone::fixed(offset + 3600)), "{name}: the zone must matter");
     }
 }

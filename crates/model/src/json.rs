@@ -194,6 +194,9 @@ impl WriteJson for Map<String, Value> {
     }
 }
 
+/// A CRM object (kept alive, so its address stays its own) and its JSON.
+type PrintedRaw = (Arc<Map<String, Value>>, Box<[u8]>);
+
 /// How many CRM objects' JSON a thread keeps (about 1 kB each).
 const RAW_CACHE_ENTRIES: usize = 1024;
 
@@ -202,8 +205,7 @@ thread_local! {
     /// shared map. The cache holds a clone of the `Arc`, so the address
     /// cannot be reused by another map while the entry lives, and the map
     /// cannot change ([`Raw::make_mut`] copies a shared map).
-    static RAW_JSON: RefCell<FxHashMap<usize, (Arc<Map<String, Value>>, Box<[u8]>)>> =
-        RefCell::new(FxHashMap::default());
+    static RAW_JSON: RefCell<FxHashMap<usize, PrintedRaw>> = RefCell::new(FxHashMap::default());
 }
 
 impl WriteJson for Raw {

@@ -20,13 +20,15 @@ mod record;
 mod time;
 
 use std::io::BufRead;
+use std::sync::Arc;
 
 use compact_str::CompactString;
 
 use crate::event::{CelEvent, EventNumbers, EventTime, EventType};
+use crate::zone::Zone;
 
 pub use record::Record;
-pub use time::{parse_time, parse_zone};
+pub use time::{parse_time, parse_time_in, parse_zone};
 
 /// The CEL columns we read, in [`crate::COLUMNS`] order.
 const ID: usize = 0;
@@ -230,6 +232,8 @@ impl Columns {
 pub struct RowBuilder {
     columns: Columns,
     utc_offset_secs: i64,
+    /// A zone whose offset changes (`None`: `utc_offset_secs` always).
+    zone: Option<Arc<Zone>>,
     numbers: EventNumbers,
     rows: u64,
 }
@@ -265,7 +269,17 @@ impl RowBuilder {
     /// A builder for records laid out as `columns`, local times in the zone
     /// `utc_offset_secs` east of UTC.
     pub fn new(columns: Columns, utc_offset_secs: i64) -> RowBuilder {
-        RowBuilder { columns, utc_offset_secs, numbers: EventNumbers::default(), rows: 0 }
+        RowBuilder { columns, utc_offset_secs, zone: None, numbers: EventNumbers::default(), rows: 0 }
+    }
+
+    /// Reads local times in `zone`, at the offset in force then.
+    #[must_use]
+    pub fn zone(mut self, zone: Arc<Zone>) -> RowBuilder {
+        match zone.fixed_offset() {
+            Some(offset) => (self.utc_offset_secs, self.zone) = (offset, None),
+            None => self.zone = Some(zone),
+        }
+        self
     }
 
     /// Reads integer event types in this numbering (Asterisk 12+ by default).
@@ -294,8 +308,11 @@ impl RowBuilder {
             None => EventTime::default(),
             Some(_) => {
                 let t = get(EVENTTIME);
-                time::parse_time(t, self.utc_offset_secs)
-                    .ok_or_else(|| format!("eventtime {:?} is not a time", String::from_utf8_lossy(t)))?
+                match &self.zone {
+                    Some(zone) => time::parse_time_in(t, zone),
+                    None => time::parse_time(t, self.utc_offset_secs),
+                }
+                .ok_or_else(|| format!("eventtime {:?} is not a time", String::from_utf8_lossy(t)))?
             }
         };
         let id_text = get(ID);
@@ -401,6 +418,7 @@ pub struct CelReader<R: BufRead> {
     builder: Option<RowBuilder>,
     source_name: String,
     utc_offset_secs: i64,
+    zone: Option<Arc<Zone>>,
     numbers: EventNumbers,
     format: InputFormat,
     done: bool,
@@ -437,10 +455,19 @@ impl<R: BufRead> CelReader<R> {
             builder: None,
             source_name: source_name.to_owned(),
             utc_offset_secs,
+            zone: None,
             numbers: EventNumbers::default(),
             format,
             done: false,
         })
+    }
+
+    /// Reads local times in `zone` (an IANA zone whose offset changes, or a
+    /// fixed one) instead of the fixed offset given to [`CelReader::open`].
+    #[must_use]
+    pub fn zone(mut self, zone: Arc<Zone>) -> CelReader<R> {
+        self.zone = Some(zone);
+        self
     }
 
     /// Reads integer `eventtype` columns in this numbering: Asterisk 12+
@@ -509,6 +536,9 @@ impl<R: BufRead> Iterator for CelReader<R> {
                     }
                     let rows = self.builder.as_ref().map_or(0, |b| b.rows);
                     let mut builder = RowBuilder::new(*columns, self.utc_offset_secs).event_numbers(self.numbers);
+                    if let Some(zone) = &self.zone {
+                        builder = builder.zone(Arc::clone(zone));
+                    }
                     builder.rows = rows;
                     self.builder = Some(builder);
                 }

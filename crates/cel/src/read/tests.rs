@@ -357,3 +357,20 @@ fn psql_unaligned_surplus_bars_with_no_single_candidate_are_a_broken_row() {
           column can be told to hold it"]
     );
 }
+
+#[test]
+fn local_times_in_a_named_zone_follow_daylight_saving_time() {
+    use std::sync::Arc;
+
+    // 01:59:59 EST and 03:00:00 EDT are one second apart.
+    let text = "linkedid,uniqueid,eventtype,eventtime\n\
+                1.1,1.1,CHAN_START,2024-03-10 01:59:59\n\
+                1.1,1.1,HANGUP,2024-03-10 03:00:00\n\
+                1.1,1.1,CHAN_END,2024-03-10 03:00:00-04\n";
+    let zone = Arc::new(crate::Zone::parse("America/New_York").unwrap());
+    let rows: Vec<CelEvent> =
+        CelReader::open(text.as_bytes(), "t.csv", InputFormat::Csv, 0).unwrap().zone(zone).map(Result::unwrap).collect();
+    assert_eq!(rows[0].eventtime.unix_secs(), 1_710_053_999);
+    assert_eq!(rows[1].eventtime.unix_secs() - rows[0].eventtime.unix_secs(), 1);
+    assert_eq!(rows[2].eventtime, rows[1].eventtime, "a zone in the value wins");
+}

@@ -1,6 +1,7 @@
 //! Event times as CEL backends write them, parsed without allocating.
 
 use crate::event::EventTime;
+use crate::zone::Zone;
 
 /// Days since 1970-01-01 of a proleptic Gregorian date.
 fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
@@ -74,6 +75,17 @@ fn trim(b: &[u8]) -> &[u8] {
 /// - ODBC's `{ts 'YYYY-MM-DD HH:MM:SS.f'}`;
 /// - epoch seconds `S[.f…]` (cel_custom's default `%ld.%06ld`, numeric columns).
 pub fn parse_time(text: &[u8], utc_offset_secs: i64) -> Option<EventTime> {
+    parse(text, |local| local - utc_offset_secs)
+}
+
+/// [`parse_time`] with local times in `zone`, at the offset in force then.
+pub fn parse_time_in(text: &[u8], zone: &Zone) -> Option<EventTime> {
+    parse(text, |local| zone.local_to_utc(local))
+}
+
+/// `local_to_utc` turns a local wall-clock time (seconds, as if UTC) into
+/// the instant; times with their own zone and epoch times do not need it.
+fn parse(text: &[u8], local_to_utc: impl Fn(i64) -> i64) -> Option<EventTime> {
     let mut t = trim(text);
     if let Some(inner) = t.strip_prefix(b"{ts ").and_then(|r| r.strip_suffix(b"}")) {
         t = trim(inner);
@@ -105,8 +117,8 @@ pub fn parse_time(text: &[u8], utc_offset_secs: i64) -> Option<EventTime> {
             }
             None => (0, rest),
         };
-        let offset = if trim(rest).is_empty() { utc_offset_secs } else { zone(rest)? };
-        return Some(EventTime::from_unix(secs - offset, micros));
+        let utc = if trim(rest).is_empty() { local_to_utc(secs) } else { secs - zone(rest)? };
+        return Some(EventTime::from_unix(utc, micros));
     }
     let (whole, frac) = match t.iter().position(|&c| c == b'.') {
         Some(i) => (&t[..i], &t[i + 1..]),

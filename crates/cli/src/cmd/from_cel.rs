@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
-use callfull_cel::{EventNumbers, InputFormat, Pattern, PatternLookup, parse_zone};
+use callfull_cel::{EventNumbers, InputFormat, Pattern, PatternLookup, Zone};
 use callfull_gen::{ImportOptions, Importer, WorldLookup};
 use callfull_world::{World, WorldSettings};
 
@@ -22,11 +22,9 @@ pub fn run(args: &FromCelArgs) -> anyhow::Result<ExitCode> {
         None => WorldSettings::default_settings(),
     };
     let world = World::generate(&settings, args.seed);
-    let utc_offset_secs = match &args.tz {
-        Some(tz) => {
-            parse_zone(tz).with_context(|| format!("--tz {tz:?} is not a UTC offset (+03:00, -4, +0530, UTC)"))?
-        }
-        None => i64::from(world.settings.utc_offset_hours) * 3600,
+    let zone = match &args.tz {
+        Some(tz) => Zone::parse(tz).map_err(|why| anyhow::anyhow!("--tz {why}"))?,
+        None => Zone::fixed(i64::from(world.settings.utc_offset_hours) * 3600),
     };
     if !(args.quiet.is_finite() && args.quiet >= 0.0) {
         bail!("--quiet {} is not a number of seconds", args.quiet);
@@ -46,7 +44,7 @@ pub fn run(args: &FromCelArgs) -> anyhow::Result<ExitCode> {
             CelFormat::Mysql => InputFormat::Mysql,
             CelFormat::PgCopy => InputFormat::PgCopy,
         },
-        utc_offset_secs,
+        zone,
         event_numbers: match args.event_numbers {
             EventNumbersArg::Asterisk12 => EventNumbers::Asterisk12,
             EventNumbersArg::Asterisk11 => EventNumbers::Asterisk11,
