@@ -13,7 +13,7 @@ use std::io::BufRead;
 
 use memchr::memchr;
 
-use super::{CEL_CUSTOM_COLUMNS, Columns, Next, Record};
+use super::{CEL_CUSTOM_COLUMNS, Columns, Next, Record, read_line};
 use crate::event::EventType;
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -92,26 +92,8 @@ impl<R: BufRead> CsvRows<R> {
     }
 
     /// Appends the next line (with its `\n`) to `buf`; false at the end.
-    /// (`BufRead::read_until` does the same with a slower byte search.)
     fn read_line(&mut self, buf: &mut Vec<u8>) -> std::io::Result<bool> {
-        let start = buf.len();
-        loop {
-            let chunk = match self.input.fill_buf() {
-                Ok(chunk) => chunk,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
-            };
-            let (take, line_ends) = match memchr(b'\n', chunk) {
-                Some(i) => (i + 1, true),
-                None => (chunk.len(), chunk.is_empty()),
-            };
-            buf.extend_from_slice(&chunk[..take]);
-            self.input.consume(take);
-            if line_ends {
-                break;
-            }
-        }
-        let read = buf.len() > start;
+        let read = read_line(&mut self.input, buf)? > 0;
         if read {
             self.lines += 1;
         }
