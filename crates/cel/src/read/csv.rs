@@ -58,7 +58,8 @@ fn bytes_equal(word: u64, byte: u8) -> u64 {
 
 /// Pushes the offsets of a line's commas to `ends`, eight bytes at a time
 /// (fields are ~10 bytes: a memchr call per comma costs more than the
-/// search); false, with `ends` unfinished, when the line has a quote.
+/// search); false when the line has a quote, with `ends` holding commas
+/// before it (separators all: no quote precedes them).
 fn split_plain(line: &[u8], ends: &mut Vec<usize>) -> bool {
     let mut chunks = line.chunks_exact(8);
     let mut at = 0;
@@ -112,18 +113,20 @@ impl<R: BufRead> CsvRows<R> {
         }
         let end = text_end(buf);
         if !split_plain(&buf[..end], ends) {
-            ends.clear();
-            return self.split_quoted(buf, ends);
+            // The fields before the quote's eight bytes are split already.
+            let resume = ends.last().map_or(0, |&comma| comma + 1);
+            return self.split_quoted(buf, ends, resume);
         }
         buf.truncate(end);
         ends.push(end);
         Ok(Row::Done)
     }
 
-    /// Splits a row with quotes, unescaping in place: `w` (written) never
+    /// Splits a row with quotes from `start` (a field's start; `ends` has
+    /// the fields before it), unescaping in place: `w` (written) never
     /// passes `r` (read), and one `,` is left between fields.
-    fn split_quoted(&mut self, buf: &mut Vec<u8>, ends: &mut Vec<usize>) -> std::io::Result<Row> {
-        let (mut r, mut w) = (0, 0);
+    fn split_quoted(&mut self, buf: &mut Vec<u8>, ends: &mut Vec<usize>, start: usize) -> std::io::Result<Row> {
+        let (mut r, mut w) = (start, start);
         let mut end = text_end(buf);
         loop {
             if r < end && buf[r] == b'"' {
