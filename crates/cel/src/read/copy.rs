@@ -4,7 +4,7 @@
 
 use std::io::BufRead;
 
-use super::{Columns, Next, Record};
+use super::{Columns, Next, Record, read_line};
 
 /// The PostgreSQL example table of Asterisk's docs plus `extra`, for a `COPY`
 /// without a column list.
@@ -131,7 +131,7 @@ impl<R: BufRead> CopyRows<R> {
     pub(crate) fn next(&mut self, record: &mut Record) -> std::io::Result<Next> {
         loop {
             self.line.clear();
-            if self.input.read_until(b'\n', &mut self.line)? == 0 {
+            if read_line(&mut self.input, &mut self.line)? == 0 {
                 return Ok(Next::End);
             }
             self.number += 1;
@@ -143,7 +143,7 @@ impl<R: BufRead> CopyRows<R> {
                     // Another table's block: skip to its end.
                     Some(names) if names.is_empty() => loop {
                         self.line.clear();
-                        if self.input.read_until(b'\n', &mut self.line)? == 0 {
+                        if read_line(&mut self.input, &mut self.line)? == 0 {
                             return Ok(Next::End);
                         }
                         self.number += 1;

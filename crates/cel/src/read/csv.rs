@@ -13,7 +13,7 @@ use std::io::BufRead;
 
 use memchr::memchr;
 
-use super::{CEL_CUSTOM_COLUMNS, Columns, Next, Record};
+use super::{CEL_CUSTOM_COLUMNS, Columns, Next, Record, read_line};
 use crate::event::EventType;
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -58,7 +58,8 @@ fn bytes_equal(word: u64, byte: u8) -> u64 {
 
 /// Pushes the offsets of a line's commas to `ends`, eight bytes at a time
 /// (fields are ~10 bytes: a memchr call per comma costs more than the
-/// search); false, with `ends` unfinished, when the line has a quote.
+/// search); false when the line has a quote, with `ends` holding commas
+/// before it (separators all: no quote precedes them).
 fn split_plain(line: &[u8], ends: &mut Vec<usize>) -> bool {
     let mut chunks = line.chunks_exact(8);
     let mut at = 0;
@@ -92,26 +93,8 @@ impl<R: BufRead> CsvRows<R> {
     }
 
     /// Appends the next line (with its `\n`) to `buf`; false at the end.
-    /// (`BufRead::read_until` does the same with a slower byte search.)
     fn read_line(&mut self, buf: &mut Vec<u8>) -> std::io::Result<bool> {
-        let start = buf.len();
-        loop {
-            let chunk = match self.input.fill_buf() {
-                Ok(chunk) => chunk,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
-            };
-            let (take, line_ends) = match memchr(b'\n', chunk) {
-                Some(i) => (i + 1, true),
-                None => (chunk.len(), chunk.is_empty()),
-            };
-            buf.extend_from_slice(&chunk[..take]);
-            self.input.consume(take);
-            if line_ends {
-                break;
-            }
-        }
-        let read = buf.len() > start;
+        let read = read_line(&mut self.input, buf)? > 0;
         if read {
             self.lines += 1;
         }
@@ -130,18 +113,20 @@ impl<R: BufRead> CsvRows<R> {
         }
         let end = text_end(buf);
         if !split_plain(&buf[..end], ends) {
-            ends.clear();
-            return self.split_quoted(buf, ends);
+            // The fields before the quote's eight bytes are split already.
+            let resume = ends.last().map_or(0, |&comma| comma + 1);
+            return self.split_quoted(buf, ends, resume);
         }
         buf.truncate(end);
         ends.push(end);
         Ok(Row::Done)
     }
 
-    /// Splits a row with quotes, unescaping in place: `w` (written) never
+    /// Splits a row with quotes from `start` (a field's start; `ends` has
+    /// the fields before it), unescaping in place: `w` (written) never
     /// passes `r` (read), and one `,` is left between fields.
-    fn split_quoted(&mut self, buf: &mut Vec<u8>, ends: &mut Vec<usize>) -> std::io::Result<Row> {
-        let (mut r, mut w) = (0, 0);
+    fn split_quoted(&mut self, buf: &mut Vec<u8>, ends: &mut Vec<usize>, start: usize) -> std::io::Result<Row> {
+        let (mut r, mut w) = (start, start);
         let mut end = text_end(buf);
         loop {
             if r < end && buf[r] == b'"' {

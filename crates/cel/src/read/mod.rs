@@ -183,6 +183,29 @@ impl ReadError {
     }
 }
 
+/// Appends the next line of `input` (with its `\n`) to `buf`; the bytes
+/// read, 0 at the end. `BufRead::read_until` does the same with a slower
+/// byte search.
+pub(crate) fn read_line(input: &mut impl BufRead, buf: &mut Vec<u8>) -> std::io::Result<usize> {
+    let start = buf.len();
+    loop {
+        let chunk = match input.fill_buf() {
+            Ok(chunk) => chunk,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        let (take, line_ends) = match memchr::memchr(b'\n', chunk) {
+            Some(i) => (i + 1, true),
+            None => (chunk.len(), chunk.is_empty()),
+        };
+        buf.extend_from_slice(&chunk[..take]);
+        input.consume(take);
+        if line_ends {
+            return Ok(buf.len() - start);
+        }
+    }
+}
+
 /// Where each CEL field sits in a record.
 #[derive(Debug, Clone)]
 pub struct Columns {

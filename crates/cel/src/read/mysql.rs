@@ -6,7 +6,7 @@
 
 use std::io::BufRead;
 
-use super::{Columns, FREEPBX_COLUMNS, Next, Record};
+use super::{Columns, FREEPBX_COLUMNS, Next, Record, read_line};
 
 pub(crate) struct MysqlRows<R: BufRead> {
     input: R,
@@ -112,7 +112,7 @@ impl<R: BufRead> MysqlRows<R> {
 
     fn read_line(&mut self) -> std::io::Result<bool> {
         self.line.clear();
-        let n = self.input.read_until(b'\n', &mut self.line)?;
+        let n = read_line(&mut self.input, &mut self.line)?;
         self.number += 1;
         Ok(n > 0)
     }

@@ -15,7 +15,7 @@ use std::io::BufRead;
 
 use memchr::memchr_iter;
 
-use super::{Columns, Next, Record};
+use super::{Columns, Next, Record, read_line};
 
 /// Columns whose values may hold `|`: appdata, userfield, extra.
 const PIPE_SLOTS: [usize; 3] = [12, 18, 20];
@@ -48,25 +48,25 @@ fn rule_cuts(rule: &[u8]) -> Vec<usize> {
     memchr_iter(b'+', rule).collect()
 }
 
-/// Byte offsets of the characters at the character offsets `cuts` (sorted)
-/// when each is a `|`, else false.
+/// The byte offsets of the `|`s at the character offsets `cuts` (sorted),
+/// or false when one of those characters is not a `|`.
 fn aligned_bars(line: &[u8], cuts: &[usize], bars: &mut Vec<usize>) -> bool {
     bars.clear();
-    let mut chars = 0;
     let mut want = cuts.iter().copied().peekable();
-    for (i, &b) in line.iter().enumerate() {
+    let (mut scanned, mut continuation) = (0, 0);
+    for bar in memchr_iter(b'|', line) {
         let Some(&cut) = want.peek() else { break };
-        if b & 0xC0 == 0x80 {
-            continue; // a UTF-8 continuation byte: same character
+        // UTF-8 continuation bytes do not start a character.
+        continuation += line[scanned..bar].iter().filter(|&&b| b & 0xC0 == 0x80).count();
+        scanned = bar;
+        let chars = bar - continuation;
+        if chars > cut {
+            return false;
         }
         if chars == cut {
-            if b != b'|' {
-                return false;
-            }
-            bars.push(i);
+            bars.push(bar);
             want.next();
         }
-        chars += 1;
     }
     want.peek().is_none()
 }
@@ -106,7 +106,7 @@ impl<R: BufRead> PsqlRows<R> {
     pub(crate) fn next(&mut self, record: &mut Record) -> std::io::Result<Next> {
         loop {
             self.line.clear();
-            if self.input.read_until(b'\n', &mut self.line)? == 0 {
+            if read_line(&mut self.input, &mut self.line)? == 0 {
                 return Ok(Next::End);
             }
             self.number += 1;

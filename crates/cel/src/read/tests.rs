@@ -303,18 +303,23 @@ fn csv_reads_as_the_csv_crate_does_every_short_input() {
             *d = rest % TOKENS.len();
             rest /= TOKENS.len();
         }
-        text.clear();
-        digits.iter().for_each(|&d| text.push_str(TOKENS[d]));
-        let ours: Vec<_> = csv_fields(text.as_bytes()).into_iter().map(|row| row.map(|(_, fields)| fields)).collect();
-        let theirs = csv_crate_fields(text.as_bytes());
-        match ours.split_last() {
-            // An open quote at the end: the csv crate ends the field there instead.
-            Some((Err(_), before)) => assert_eq!(
-                before.iter().flatten().collect::<Vec<_>>(),
-                theirs.iter().take(before.len()).collect::<Vec<_>>(),
-                "{text:?}"
-            ),
-            _ => assert_eq!(ours.into_iter().flatten().collect::<Vec<_>>(), theirs, "{text:?}"),
+        // Alone, and after eight bytes that split_plain reads as one word.
+        for prefix in ["", "abcdefg,"] {
+            text.clear();
+            text.push_str(prefix);
+            digits.iter().for_each(|&d| text.push_str(TOKENS[d]));
+            let ours: Vec<_> =
+                csv_fields(text.as_bytes()).into_iter().map(|row| row.map(|(_, fields)| fields)).collect();
+            let theirs = csv_crate_fields(text.as_bytes());
+            match ours.split_last() {
+                // An open quote at the end: the csv crate ends the field there instead.
+                Some((Err(_), before)) => assert_eq!(
+                    before.iter().flatten().collect::<Vec<_>>(),
+                    theirs.iter().take(before.len()).collect::<Vec<_>>(),
+                    "{text:?}"
+                ),
+                _ => assert_eq!(ours.into_iter().flatten().collect::<Vec<_>>(), theirs, "{text:?}"),
+            }
         }
     }
 }
