@@ -582,8 +582,9 @@ pub struct FromCelArgs {
     #[arg(long, value_name = "SEED", default_value_t = 1, env = "CALLFULL_SEED")]
     pub seed: u64,
 
-    /// The Asterisk server's zone as a UTC offset (`+03:00`, `-4`, `UTC`): times without a zone
-    /// are read in it, payload times printed in it [default: the world's utc_offset_hours].
+    /// The Asterisk server's zone, a UTC offset (`+03:00`, `-4`, `UTC`) or an IANA name
+    /// (`Europe/Moscow`): times without a zone are read in it, payload times printed in it, at
+    /// the offset in force then [default: the world's utc_offset_hours].
     #[arg(long, value_name = "ZONE", allow_hyphen_values = true)]
     pub tz: Option<String>,
 

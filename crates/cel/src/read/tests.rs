@@ -373,8 +373,11 @@ fn local_times_in_a_named_zone_follow_daylight_saving_time() {
                 1.1,1.1,HANGUP,2024-03-10 03:00:00\n\
                 1.1,1.1,CHAN_END,2024-03-10 03:00:00-04\n";
     let zone = Arc::new(crate::Zone::parse("America/New_York").unwrap());
-    let rows: Vec<CelEvent> =
-        CelReader::open(text.as_bytes(), "t.csv", InputFormat::Csv, 0).unwrap().zone(zone).map(Result::unwrap).collect();
+    let rows: Vec<CelEvent> = CelReader::open(text.as_bytes(), "t.csv", InputFormat::Csv, 0)
+        .unwrap()
+        .zone(zone)
+        .map(Result::unwrap)
+        .collect();
     assert_eq!(rows[0].eventtime.unix_secs(), 1_710_053_999);
     assert_eq!(rows[1].eventtime.unix_secs() - rows[0].eventtime.unix_secs(), 1);
     assert_eq!(rows[2].eventtime, rows[1].eventtime, "a zone in the value wins");
