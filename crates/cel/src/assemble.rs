@@ -31,6 +31,11 @@ use crate::event::{CelEvent, EventTime, EventType};
 use crate::outcome::unanswered_result;
 use crate::zone::Zone;
 
+/// The CEL columns the assembler (and the [`crate::Grouper`]) read; the
+/// others may be left empty ([`crate::CelReader::assembler_columns_only`]).
+pub const ASSEMBLER_COLUMNS: [&str; 10] =
+    ["id", "eventtype", "eventtime", "cid_num", "exten", "context", "channame", "uniqueid", "linkedid", "extra"];
+
 /// What the assembler needs to know about the PBX and the CRM. The generator
 /// fills it from its world; an importer fills it from the user's settings.
 pub trait Lookup {

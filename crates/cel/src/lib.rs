@@ -34,7 +34,7 @@ mod pattern;
 mod read;
 mod zone;
 
-pub use assemble::{AssembleError, Assembler, Binding, BindingRequest, Lookup};
+pub use assemble::{ASSEMBLER_COLUMNS, AssembleError, Assembler, Binding, BindingRequest, Lookup};
 pub use compact_str::CompactString;
 pub use csv::{COLUMNS, CsvError, CsvWriter, read_csv};
 pub use event::{CelEvent, EventNumbers, EventTime, EventType};

@@ -112,7 +112,8 @@ impl<'l, L: Lookup + ?Sized> Importer<'l, L> {
     ) -> Result<(), ImportError> {
         let reader = CelReader::open(input, name, self.options.format, 0)?
             .event_numbers(self.options.event_numbers)
-            .zone(Arc::clone(&self.zone));
+            .zone(Arc::clone(&self.zone))
+            .assembler_columns_only();
         for row in reader {
             match row {
                 Ok(row) => {

@@ -24,6 +24,7 @@ use std::sync::Arc;
 
 use compact_str::CompactString;
 
+use crate::assemble::ASSEMBLER_COLUMNS;
 use crate::event::{CelEvent, EventNumbers, EventTime, EventType};
 use crate::zone::Zone;
 
@@ -258,6 +259,8 @@ pub struct RowBuilder {
     /// A zone whose offset changes (`None`: `utc_offset_secs` always).
     zone: Option<Arc<Zone>>,
     numbers: EventNumbers,
+    /// Bit `slot` set: that column is left empty.
+    skipped: u32,
     rows: u64,
 }
 
@@ -292,7 +295,20 @@ impl RowBuilder {
     /// A builder for records laid out as `columns`, local times in the zone
     /// `utc_offset_secs` east of UTC.
     pub fn new(columns: Columns, utc_offset_secs: i64) -> RowBuilder {
-        RowBuilder { columns, utc_offset_secs, zone: None, numbers: EventNumbers::default(), rows: 0 }
+        RowBuilder { columns, utc_offset_secs, zone: None, numbers: EventNumbers::default(), skipped: 0, rows: 0 }
+    }
+
+    /// Fills only the columns the assembler reads ([`ASSEMBLER_COLUMNS`]);
+    /// the other text columns stay empty. For callers that only assemble
+    /// calls: most of a row's text is never read.
+    #[must_use]
+    pub fn assembler_columns_only(mut self) -> RowBuilder {
+        self.skipped = crate::csv::COLUMNS
+            .iter()
+            .enumerate()
+            .filter(|(_, name)| !ASSEMBLER_COLUMNS.contains(name))
+            .fold(0, |mask, (slot, _)| mask | 1 << slot);
+        self
     }
 
     /// Reads local times in `zone`, at the offset in force then.
@@ -355,7 +371,13 @@ impl RowBuilder {
         // apart in it, so each is valid when the whole is. A record that is
         // not UTF-8 has its fields repaired one by one.
         let whole = simdutf8::basic::from_utf8(record.as_bytes()).ok();
-        let field = |slot: usize, trim: bool| text(record, whole, slots[slot], trim);
+        let skipped = self.skipped;
+        let field = |slot: usize, trim: bool| {
+            if skipped & 1 << slot != 0 {
+                return CompactString::default();
+            }
+            text(record, whole, slots[slot], trim)
+        };
         let uniqueid = field(UNIQUEID, true);
         let linkedid = field(LINKEDID, true);
         let linkedid = if linkedid.is_empty() { uniqueid.clone() } else { linkedid };
@@ -443,6 +465,7 @@ pub struct CelReader<R: BufRead> {
     utc_offset_secs: i64,
     zone: Option<Arc<Zone>>,
     numbers: EventNumbers,
+    assembler_columns_only: bool,
     format: InputFormat,
     done: bool,
 }
@@ -480,9 +503,18 @@ impl<R: BufRead> CelReader<R> {
             utc_offset_secs,
             zone: None,
             numbers: EventNumbers::default(),
+            assembler_columns_only: false,
             format,
             done: false,
         })
+    }
+
+    /// Fills only the columns the assembler reads
+    /// ([`RowBuilder::assembler_columns_only`]).
+    #[must_use]
+    pub fn assembler_columns_only(mut self) -> CelReader<R> {
+        self.assembler_columns_only = true;
+        self
     }
 
     /// Reads local times in `zone` (an IANA zone whose offset changes, or a
@@ -561,6 +593,9 @@ impl<R: BufRead> Iterator for CelReader<R> {
                     let mut builder = RowBuilder::new(*columns, self.utc_offset_secs).event_numbers(self.numbers);
                     if let Some(zone) = &self.zone {
                         builder = builder.zone(Arc::clone(zone));
+                    }
+                    if self.assembler_columns_only {
+                        builder = builder.assembler_columns_only();
                     }
                     builder.rows = rows;
                     self.builder = Some(builder);
