@@ -179,18 +179,23 @@ impl WriteJson for Value {
     }
 }
 
+/// An object from its entries, keys escaped.
+fn write_object<'a, V: WriteJson + 'a>(out: &mut Vec<u8>, entries: impl Iterator<Item = (&'a String, &'a V)>) {
+    out.push(b'{');
+    for (i, (key, value)) in entries.enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        write_str(out, key);
+        out.push(b':');
+        value.write_json(out);
+    }
+    out.push(b'}');
+}
+
 impl WriteJson for Map<String, Value> {
     fn write_json(&self, out: &mut Vec<u8>) {
-        out.push(b'{');
-        for (i, (key, value)) in self.iter().enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
-            write_str(out, key);
-            out.push(b':');
-            value.write_json(out);
-        }
-        out.push(b'}');
+        write_object(out, self.iter());
     }
 }
 
@@ -379,16 +384,7 @@ struct Conversations<'a>(&'a indexmap::IndexMap<String, Conversation>);
 
 impl WriteJson for Conversations<'_> {
     fn write_json(&self, out: &mut Vec<u8>) {
-        out.push(b'{');
-        for (i, (key, conversation)) in self.0.iter().enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
-            write_str(out, key);
-            out.push(b':');
-            conversation.write_json(out);
-        }
-        out.push(b'}');
+        write_object(out, self.0.iter());
     }
 }
 
