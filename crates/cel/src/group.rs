@@ -15,45 +15,16 @@
 //! [`Grouper::finish`], in the order the calls began.
 
 use std::collections::{HashMap, VecDeque};
-use std::hash::{BuildHasherDefault, Hasher};
 
 use compact_str::CompactString;
+use rustc_hash::FxBuildHasher;
 
 use crate::event::{CelEvent, EventTime, EventType};
 
-/// rustc-hash's multiply-add over 8-byte words, with its final rotation so
-/// that the bucket bits see every byte: ids are short strings, and SipHash's
-/// flood resistance buys nothing for a file read once.
-#[derive(Default)]
-struct WordHasher(u64);
-
-impl WordHasher {
-    fn add(&mut self, word: u64) {
-        self.0 = self.0.wrapping_add(word).wrapping_mul(0xf135_7aea_2e62_a9c5);
-    }
-}
-
-impl Hasher for WordHasher {
-    fn finish(&self) -> u64 {
-        self.0.rotate_left(26)
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(chunk);
-            self.add(u64::from_le_bytes(word));
-        }
-        let rest = chunks.remainder();
-        let mut word = [0u8; 8];
-        word[..rest.len()].copy_from_slice(rest);
-        self.add(u64::from_le_bytes(word) ^ (rest.len() as u64) << 59);
-    }
-}
-
 /// Keyed by ids and channel names, which are short: a key's copy is held
-/// inline, without an allocation.
-type Map<V> = HashMap<CompactString, V, BuildHasherDefault<WordHasher>>;
+/// inline, without an allocation, and hashed with FxHash (SipHash's flood
+/// resistance buys nothing for a file read once).
+type Map<V> = HashMap<CompactString, V, FxBuildHasher>;
 
 /// Which map a group's key is in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -4,7 +4,6 @@
 //! prints them, as soon as the call is over.
 
 use std::io::{self, BufRead, Write};
-use std::sync::Arc;
 
 use callfull_cel::{Assembler, CelReader, EventNumbers, Grouper, InputFormat, Lookup, ReadError, Zone};
 use callfull_model::{CallStage, Crm};
@@ -79,8 +78,6 @@ pub enum ImportError {
 pub struct Importer<'l, L: Lookup + ?Sized> {
     lookup: &'l L,
     crm: Crm,
-    /// The options' zone, shared with the readers.
-    zone: Arc<Zone>,
     grouper: Grouper,
     options: ImportOptions,
     stats: ImportStats,
@@ -93,7 +90,6 @@ impl<'l, L: Lookup + ?Sized> Importer<'l, L> {
         Importer {
             lookup,
             crm,
-            zone: Arc::new(options.zone.clone()),
             grouper: Grouper::new().quiet(options.quiet_micros),
             options,
             stats: ImportStats::default(),
@@ -112,7 +108,7 @@ impl<'l, L: Lookup + ?Sized> Importer<'l, L> {
     ) -> Result<(), ImportError> {
         let reader = CelReader::open(input, name, self.options.format, 0)?
             .event_numbers(self.options.event_numbers)
-            .zone(Arc::clone(&self.zone))
+            .zone(self.options.zone.clone())
             .assembler_columns_only();
         for row in reader {
             match row {
@@ -148,7 +144,7 @@ impl<'l, L: Lookup + ?Sized> Importer<'l, L> {
             let buf = &mut self.buf;
             let mut payloads = 0;
             // A group always has rows, so the assembler always has a call.
-            let assembler = Assembler::in_zone(self.lookup, self.crm, &self.zone);
+            let assembler = Assembler::in_zone(self.lookup, self.crm, &self.options.zone);
             let _ = assembler.assemble(&rows, |s, call| {
                 if stage.is_none_or(|only| only == s) {
                     payloads += 1;

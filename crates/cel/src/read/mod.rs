@@ -20,7 +20,6 @@ mod record;
 mod time;
 
 use std::io::BufRead;
-use std::sync::Arc;
 
 use compact_str::CompactString;
 
@@ -255,9 +254,8 @@ impl Columns {
 #[derive(Debug, Clone)]
 pub struct RowBuilder {
     columns: Columns,
-    utc_offset_secs: i64,
-    /// A zone whose offset changes (`None`: `utc_offset_secs` always).
-    zone: Option<Arc<Zone>>,
+    /// Where local times are.
+    zone: Zone,
     numbers: EventNumbers,
     /// Bit `slot` set: that column is left empty.
     skipped: u32,
@@ -295,7 +293,13 @@ impl RowBuilder {
     /// A builder for records laid out as `columns`, local times in the zone
     /// `utc_offset_secs` east of UTC.
     pub fn new(columns: Columns, utc_offset_secs: i64) -> RowBuilder {
-        RowBuilder { columns, utc_offset_secs, zone: None, numbers: EventNumbers::default(), skipped: 0, rows: 0 }
+        RowBuilder {
+            columns,
+            zone: Zone::fixed(utc_offset_secs),
+            numbers: EventNumbers::default(),
+            skipped: 0,
+            rows: 0,
+        }
     }
 
     /// Fills only the columns the assembler reads ([`ASSEMBLER_COLUMNS`]);
@@ -313,11 +317,8 @@ impl RowBuilder {
 
     /// Reads local times in `zone`, at the offset in force then.
     #[must_use]
-    pub fn zone(mut self, zone: Arc<Zone>) -> RowBuilder {
-        match zone.fixed_offset() {
-            Some(offset) => (self.utc_offset_secs, self.zone) = (offset, None),
-            None => self.zone = Some(zone),
-        }
+    pub fn zone(mut self, zone: Zone) -> RowBuilder {
+        self.zone = zone;
         self
     }
 
@@ -347,11 +348,8 @@ impl RowBuilder {
             None => EventTime::default(),
             Some(_) => {
                 let t = get(EVENTTIME);
-                match &self.zone {
-                    Some(zone) => time::parse_time_in(t, zone),
-                    None => time::parse_time(t, self.utc_offset_secs),
-                }
-                .ok_or_else(|| format!("eventtime {:?} is not a time", String::from_utf8_lossy(t)))?
+                time::parse_time_in(t, &self.zone)
+                    .ok_or_else(|| format!("eventtime {:?} is not a time", String::from_utf8_lossy(t)))?
             }
         };
         let id_text = get(ID);
@@ -462,8 +460,7 @@ pub struct CelReader<R: BufRead> {
     record: Record,
     builder: Option<RowBuilder>,
     source_name: String,
-    utc_offset_secs: i64,
-    zone: Option<Arc<Zone>>,
+    zone: Zone,
     numbers: EventNumbers,
     assembler_columns_only: bool,
     format: InputFormat,
@@ -500,8 +497,7 @@ impl<R: BufRead> CelReader<R> {
             record: Record::new(),
             builder: None,
             source_name: source_name.to_owned(),
-            utc_offset_secs,
-            zone: None,
+            zone: Zone::fixed(utc_offset_secs),
             numbers: EventNumbers::default(),
             assembler_columns_only: false,
             format,
@@ -520,8 +516,8 @@ impl<R: BufRead> CelReader<R> {
     /// Reads local times in `zone` (an IANA zone whose offset changes, or a
     /// fixed one) instead of the fixed offset given to [`CelReader::open`].
     #[must_use]
-    pub fn zone(mut self, zone: Arc<Zone>) -> CelReader<R> {
-        self.zone = Some(zone);
+    pub fn zone(mut self, zone: Zone) -> CelReader<R> {
+        self.zone = zone;
         self
     }
 
@@ -590,10 +586,7 @@ impl<R: BufRead> Iterator for CelReader<R> {
                         }));
                     }
                     let rows = self.builder.as_ref().map_or(0, |b| b.rows);
-                    let mut builder = RowBuilder::new(*columns, self.utc_offset_secs).event_numbers(self.numbers);
-                    if let Some(zone) = &self.zone {
-                        builder = builder.zone(Arc::clone(zone));
-                    }
+                    let mut builder = RowBuilder::new(*columns, 0).zone(self.zone.clone()).event_numbers(self.numbers);
                     if self.assembler_columns_only {
                         builder = builder.assembler_columns_only();
                     }

@@ -365,14 +365,12 @@ fn psql_unaligned_surplus_bars_with_no_single_candidate_are_a_broken_row() {
 
 #[test]
 fn local_times_in_a_named_zone_follow_daylight_saving_time() {
-    use std::sync::Arc;
-
     // 01:59:59 EST and 03:00:00 EDT are one second apart.
     let text = "linkedid,uniqueid,eventtype,eventtime\n\
                 1.1,1.1,CHAN_START,2024-03-10 01:59:59\n\
                 1.1,1.1,HANGUP,2024-03-10 03:00:00\n\
                 1.1,1.1,CHAN_END,2024-03-10 03:00:00-04\n";
-    let zone = Arc::new(crate::Zone::parse("America/New_York").unwrap());
+    let zone = crate::Zone::parse("America/New_York").unwrap();
     let rows: Vec<CelEvent> = CelReader::open(text.as_bytes(), "t.csv", InputFormat::Csv, 0)
         .unwrap()
         .zone(zone)
