@@ -20,6 +20,7 @@
 //!   `conversation_requested`, `conversation_accepted`, `conversation_ended`
 //!   and `call_ended`.
 //! - [`Zone`] is the PBX's time zone: a fixed offset or an IANA name.
+//! - [`MemoLookup`] remembers a [`Lookup`]'s number objects over a long import.
 //! - [`unanswered_result`] is the cause/dialstatus → SIP table for calls no one
 //!   answered.
 
@@ -29,6 +30,7 @@ mod assemble;
 mod csv;
 mod event;
 mod group;
+mod memo;
 mod outcome;
 mod pattern;
 mod read;
@@ -39,6 +41,7 @@ pub use compact_str::CompactString;
 pub use csv::{COLUMNS, CsvError, CsvWriter, read_csv};
 pub use event::{CelEvent, EventNumbers, EventTime, EventType};
 pub use group::{GroupStats, Grouper};
+pub use memo::MemoLookup;
 pub use outcome::{CAUSE_TO_SIP, unanswered_result};
 pub use pattern::{Pattern, PatternLookup};
 pub use read::{

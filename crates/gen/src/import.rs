@@ -5,7 +5,7 @@
 
 use std::io::{self, BufRead, Write};
 
-use callfull_cel::{Assembler, CelReader, EventNumbers, Grouper, InputFormat, Lookup, ReadError, Zone};
+use callfull_cel::{Assembler, CelReader, EventNumbers, Grouper, InputFormat, Lookup, MemoLookup, ReadError, Zone};
 use callfull_model::{CallStage, Crm};
 
 use crate::write_payload;
@@ -76,7 +76,8 @@ pub enum ImportError {
 /// Reads CEL inputs one after another (one stream of rows: a call may span
 /// two files) and prints every call's payloads once it is over.
 pub struct Importer<'l, L: Lookup + ?Sized> {
-    lookup: &'l L,
+    /// The calls of an export keep meeting the same numbers.
+    lookup: MemoLookup<'l, L>,
     crm: Crm,
     grouper: Grouper,
     options: ImportOptions,
@@ -88,7 +89,7 @@ impl<'l, L: Lookup + ?Sized> Importer<'l, L> {
     /// An importer for `crm` over `lookup`.
     pub fn new(lookup: &'l L, crm: Crm, options: ImportOptions) -> Self {
         Importer {
-            lookup,
+            lookup: MemoLookup::new(lookup),
             crm,
             grouper: Grouper::new().quiet(options.quiet_micros),
             options,
@@ -144,7 +145,7 @@ impl<'l, L: Lookup + ?Sized> Importer<'l, L> {
             let buf = &mut self.buf;
             let mut payloads = 0;
             // A group always has rows, so the assembler always has a call.
-            let assembler = Assembler::in_zone(self.lookup, self.crm, &self.options.zone);
+            let assembler = Assembler::in_zone(&self.lookup, self.crm, &self.options.zone);
             let _ = assembler.assemble(&rows, |s, call| {
                 if stage.is_none_or(|only| only == s) {
                     payloads += 1;

@@ -123,6 +123,12 @@ impl WriteJson for String {
     }
 }
 
+impl WriteJson for compact_str::CompactString {
+    fn write_json(&self, out: &mut Vec<u8>) {
+        write_str(out, self);
+    }
+}
+
 impl WriteJson for bool {
     fn write_json(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(if *self { b"true" } else { b"false" });

@@ -2,23 +2,32 @@
 //! item of `entity.phones`), and the prefix settings that produce `base` and
 //! `variants` from the number Asterisk gave.
 
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
 /// A number object: the original as Asterisk gave it, the number without
 /// prefixes, the customized form, and the spellings the connector searches.
+// The strings are `CompactString`s (read them as `&str`): a phone number fits
+// in one inline (up to 24 bytes), so a number costs one allocation, for its
+// variants, where `String`s cost ten; a call holds a dozen numbers. (A plain
+// comment: doc comments become the JSON Schema's description.)
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Number {
     /// The number without prefixes.
-    pub base: String,
+    #[schemars(with = "String")]
+    pub base: CompactString,
     /// The number after auto-replacement and/or `process_client_phone`, or `""` when none applied.
-    pub custom: String,
+    #[schemars(with = "String")]
+    pub custom: CompactString,
     /// The number is internal (an extension).
     pub is_local: bool,
     /// The number exactly as Asterisk gave it.
-    pub original: String,
+    #[schemars(with = "String")]
+    pub original: CompactString,
     /// `base`, then `prefix + base` for every prefix of the connector's settings, in settings order.
-    pub variants: Vec<String>,
+    #[schemars(with = "Vec<String>")]
+    pub variants: Vec<CompactString>,
 }
 
 impl Number {
@@ -86,23 +95,36 @@ impl PrefixSettings {
     /// The number object for `original` whose customized form is `custom`.
     pub fn number_with_custom(&self, original: &str, custom: &str) -> Number {
         let is_local = self.is_internal(original);
-        let base = self.base(original).to_owned();
+        let base = CompactString::new(self.base(original));
         let variants = if original.is_empty() {
             Vec::new()
         } else if is_local {
             vec![base.clone()]
         } else {
-            // Concatenated by hand: `format!` here was a tenth of assembling a call.
-            let prefixed = |p: &String| {
-                let mut v = String::with_capacity(p.len() + base.len());
-                v.push_str(p);
-                v.push_str(&base);
-                v
-            };
-            std::iter::once(base.clone()).chain(self.prefixes.iter().map(prefixed)).collect()
+            let mut variants = Vec::with_capacity(1 + self.prefixes.len());
+            variants.push(base.clone());
+            variants.extend(self.prefixes.iter().map(|p| concat(p, &base)));
+            variants
         };
-        Number { base, custom: custom.to_owned(), is_local, original: original.to_owned(), variants }
+        Number { base, custom: CompactString::new(custom), is_local, original: CompactString::new(original), variants }
     }
+}
+
+/// `a` then `b`. Concatenated on the stack when the result fits inline:
+/// `format!`, or pushing onto a `CompactString`, was a tenth of assembling a call.
+fn concat(a: &str, b: &str) -> CompactString {
+    let len = a.len() + b.len();
+    let mut buf = [0u8; 24];
+    if len > buf.len() {
+        let mut long = String::with_capacity(len);
+        long.push_str(a);
+        long.push_str(b);
+        return long.into();
+    }
+    buf[..a.len()].copy_from_slice(a.as_bytes());
+    buf[a.len()..len].copy_from_slice(b.as_bytes());
+    // SAFETY: the bytes are two whole `str`s one after the other, so UTF-8.
+    unsafe { CompactString::from_utf8_unchecked(&buf[..len]) }
 }
 
 #[cfg(test)]
@@ -135,9 +157,18 @@ mod tests {
     fn extensions_keep_their_number_and_one_variant() {
         let n = PrefixSettings::default().number("101");
         assert!(n.is_local);
-        assert_eq!((n.base.as_str(), n.variants.as_slice()), ("101", &["101".to_owned()][..]));
+        assert_eq!((n.base.as_str(), n.variants.as_slice()), ("101", &[CompactString::from("101")][..]));
         assert_eq!(n.effective(), "101");
         assert!(PrefixSettings::default().number("8").is_local, "a one-digit extension is not a prefix");
+    }
+
+    #[test]
+    fn concat_joins_short_and_long_strings() {
+        assert_eq!(concat("+7495", "9001234567"), "+74959001234567");
+        assert_eq!(concat("", ""), "");
+        let long = "1234567890".repeat(3);
+        assert_eq!(concat("+7", &long), format!("+7{long}"));
+        assert_eq!(concat("пре", "фикс"), "префикс");
     }
 
     #[test]

@@ -105,7 +105,7 @@ impl World {
     pub fn crm_number(&self, stored: &str) -> Number {
         let normalized = normalize(stored);
         let mut number = self.prefixes.number(&normalized);
-        number.original = stored.to_owned();
+        number.original = stored.into();
         number
     }
 

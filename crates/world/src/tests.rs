@@ -242,7 +242,7 @@ fn assert_entity(entity: &Entity) {
     assert_eq!(entity.responsible.id, entity.responsible_id);
     for n in &entity.phones {
         assert_eq!(n.variants.first(), Some(&n.base));
-        assert!(n.variants.iter().all(|v| v.ends_with(&n.base)));
+        assert!(n.variants.iter().all(|v| v.ends_with(n.base.as_str())));
     }
     assert_user(&entity.responsible);
 }
