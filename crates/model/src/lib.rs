@@ -63,9 +63,9 @@ mod schema;
 mod types;
 pub mod validate;
 
+pub use compact_str::CompactString;
 pub use datetime::{DATETIME_PATTERN, DateTime, DateTimeError};
 pub use input::{Document, InputError, Limits, Payload, PayloadReader};
-pub use compact_str::CompactString;
 pub use number::{Number, PrefixSettings};
 pub use schema::{call_full_schema, customization_input_schema};
 pub use types::{
