@@ -268,14 +268,19 @@ impl<'a, L: Lookup + ?Sized> Assembler<'a, L> {
 
         let mut legs: Vec<Leg> = Vec::new();
         let mut index: LegIndex<'_> = LegIndex::default();
+        // The leg of each row in `order`, looked up once.
+        let mut leg_of: Vec<usize> = Vec::with_capacity(order.len());
         for e in &order {
-            if !index.contains_key(e.uniqueid.as_str()) {
+            if let Some(&li) = index.get(e.uniqueid.as_str()) {
+                leg_of.push(li);
+            } else {
                 let (resource, mut kind) = parse_name(&e.channame);
                 if kind == Kind::Phone
                     && (self.lookup.trunk_did(&resource).is_some() || self.lookup.is_trunk_context(&e.context))
                 {
                     kind = Kind::Trunk;
                 }
+                leg_of.push(legs.len());
                 index.insert(e.uniqueid.as_str(), legs.len());
                 legs.push(Leg {
                     uniqueid: e.uniqueid.as_str().into(),
@@ -299,10 +304,10 @@ impl<'a, L: Lookup + ?Sized> Assembler<'a, L> {
         for (i, leg) in legs.iter_mut().enumerate() {
             leg.conversation = i != main && leg.kind != Kind::Local;
         }
-        let plan = self.plan(&order, &mut legs, &index, main);
+        let plan = self.plan(&order, &leg_of, &mut legs, main);
 
         let answered_ever =
-            order.iter().any(|e| e.eventtype == EventType::Answer && legs[index[e.uniqueid.as_str()]].conversation);
+            order.iter().zip(&leg_of).any(|(e, &li)| e.eventtype == EventType::Answer && legs[li].conversation);
         let mut binding = self.lookup.binding(&BindingRequest {
             crm: self.crm,
             linkedid: &main_linkedid,
@@ -349,8 +354,7 @@ impl<'a, L: Lookup + ?Sized> Assembler<'a, L> {
                 *stages_seen += 1;
             }
         };
-        for e in &order {
-            let Some(&li) = index.get(e.uniqueid.as_str()) else { continue };
+        for (e, &li) in order.iter().zip(&leg_of) {
             if pending.as_ref().is_some_and(|p| e.eventtime.0 - p.2.0 > BURST_MICROS || is_trigger(e, &legs[li])) {
                 flush(&mut pending, &mut binding, &mut call, &legs, &mut stages_seen, parked_conversation.as_deref());
             }
@@ -443,11 +447,10 @@ impl<'a, L: Lookup + ?Sized> Assembler<'a, L> {
     }
 
     /// Decides the call's direction and parties from all its rows.
-    fn plan(&self, order: &[&CelEvent], legs: &mut [Leg], index: &LegIndex<'_>, main: usize) -> Plan {
+    fn plan(&self, order: &[&CelEvent], leg_of: &[usize], legs: &mut [Leg], main: usize) -> Plan {
         // A leg's rows mostly repeat one exten: each is looked up once in a row.
         let mut last_exten: Vec<&str> = vec![""; legs.len()];
-        for e in order {
-            let li = index[e.uniqueid.as_str()];
+        for (e, &li) in order.iter().zip(leg_of) {
             let leg = &mut legs[li];
             if !e.cid_num.is_empty() && leg.cid_num.is_empty() && e.eventtype != EventType::ChanStart {
                 leg.cid_num = e.cid_num.as_str().into();

@@ -193,22 +193,23 @@ impl WorldLookup<'_> {
         responsible: &Employee,
         created_lead_id: String,
     ) -> Registration {
-        let hex = format!(
-            "{:016x}{:016x}",
-            self.call_number(request.linkedid, 4, u64::MAX),
-            self.call_number(request.linkedid, 5, u64::MAX)
-        );
+        let mut id = String::with_capacity(64);
+        id.push_str("externalCall.");
+        push_hex(&mut id, self.call_number(request.linkedid, 4, u64::MAX));
+        push_hex(&mut id, self.call_number(request.linkedid, 5, u64::MAX));
+        id.push('.');
+        id.push_str(itoa::Buffer::new().format(request.start.unix_secs()));
         let activity = 40_000 + self.call_number(request.linkedid, 6, 1_000_000);
         Registration {
-            activity_id: activity.to_string(),
+            activity_id: itoa::Buffer::new().format(activity).to_owned(),
             created_company_id: String::new(),
             created_contact_id: String::new(),
             created_deal_id: String::new(),
             created_lead_id,
             entity_id: entity.id.clone(),
             entity_type: if entity.kind.is_empty() { entity_type::LEAD.to_owned() } else { entity.kind.clone() },
-            id: format!("externalCall.{hex}.{}", request.start.unix_secs()),
-            responsible_id: responsible.b24_id.to_string(),
+            id,
+            responsible_id: itoa::Buffer::new().format(responsible.b24_id).to_owned(),
         }
     }
 
@@ -221,14 +222,65 @@ impl WorldLookup<'_> {
     }
 
     /// FreePBX's recording name under the company's PBX host.
+    /// `https://pbx.{domain}/monitor/{Y}/{M}/{D}/{in|out}-{digits}-{ext}-{YMD}-{hms}-{linkedid}.mp3`,
+    /// written piece by piece (`format!` was a tenth of a call's binding).
     fn record_url(&self, request: &BindingRequest<'_>, phone: &str, start: DateTime) -> String {
         let (y, mo, d, h, mi, s) = start.parts();
-        let direction = if request.direction == CallType::Outgoing { "out" } else { "in" };
-        let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
-        let ext = request.employee.unwrap_or("");
-        format!(
-            "https://pbx.{}/monitor/{y:04}/{mo:02}/{d:02}/{direction}-{digits}-{ext}-{y:04}{mo:02}{d:02}-{h:02}{mi:02}{s:02}-{}.mp3",
-            self.world.company.domain, request.linkedid
-        )
+        let (y, mo, d, h, mi, s) = (u64::try_from(y).unwrap_or(0), mo.into(), d.into(), h.into(), mi.into(), s.into());
+        let domain = &self.world.company.domain;
+        let mut url = String::with_capacity(80 + domain.len() + phone.len() + request.linkedid.len());
+        url.push_str("https://pbx.");
+        url.push_str(domain);
+        url.push_str("/monitor/");
+        for (n, width, then) in [(y, 4, '/'), (mo, 2, '/'), (d, 2, '/')] {
+            push_padded(&mut url, n, width);
+            url.push(then);
+        }
+        url.push_str(if request.direction == CallType::Outgoing { "out-" } else { "in-" });
+        url.extend(phone.chars().filter(char::is_ascii_digit));
+        url.push('-');
+        url.push_str(request.employee.unwrap_or(""));
+        url.push('-');
+        for (n, width) in [(y, 4), (mo, 2), (d, 2)] {
+            push_padded(&mut url, n, width);
+        }
+        url.push('-');
+        for n in [h, mi, s] {
+            push_padded(&mut url, n, 2);
+        }
+        url.push('-');
+        url.push_str(request.linkedid);
+        url.push_str(".mp3");
+        url
+    }
+}
+
+/// `n` in decimal, zero-padded to `width` digits (`format!("{n:0width$}")`).
+fn push_padded(out: &mut String, n: u64, width: usize) {
+    let mut buf = itoa::Buffer::new();
+    let digits = buf.format(n);
+    out.extend(std::iter::repeat_n('0', width.saturating_sub(digits.len())));
+    out.push_str(digits);
+}
+
+/// `n` as 16 lower-case hex digits (`format!("{n:016x}")`).
+fn push_hex(out: &mut String, n: u64) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.extend((0..16).rev().map(|i| char::from(HEX[(n >> (i * 4) & 0xf) as usize])));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hand_written_numbers_match_format() {
+        for n in [0, 7, 42, 999, 2026, 12_345, u64::MAX] {
+            let (mut padded, mut hex) = (String::new(), String::new());
+            push_padded(&mut padded, n, 4);
+            push_hex(&mut hex, n);
+            assert_eq!(padded, format!("{n:04}"));
+            assert_eq!(hex, format!("{n:016x}"));
+        }
     }
 }
