@@ -168,15 +168,24 @@ struct Leg {
 fn parse_name(name: &str) -> (String, Kind) {
     let (tech, rest) = name.split_once('/').unwrap_or(("", name));
     let resource = match rest.rfind('-') {
-        Some(i)
-            if rest[i + 1..].trim_end_matches(";1").trim_end_matches(";2").chars().all(|c| c.is_ascii_hexdigit()) =>
-        {
-            &rest[..i]
-        }
+        Some(i) if is_channel_sequence(&rest.as_bytes()[i + 1..]) => &rest[..i],
         _ => rest,
     };
     let kind = if tech.eq_ignore_ascii_case("local") { Kind::Local } else { Kind::Phone };
     (resource.to_owned(), kind)
+}
+
+/// Whether `suffix` is what Asterisk appends to an endpoint to name a
+/// channel: a hex sequence number (`0000002b`), then `;1`/`;2` on Local
+/// channels.
+fn is_channel_sequence(suffix: &[u8]) -> bool {
+    let mut digits = suffix;
+    for half in [b";1", b";2"] {
+        while let Some(rest) = digits.strip_suffix(half) {
+            digits = rest;
+        }
+    }
+    digits.iter().all(u8::is_ascii_hexdigit)
 }
 
 /// The CEL `extra` as the connector prints it: parsed into a map, keys sorted
@@ -262,9 +271,12 @@ impl<'a, L: Lookup + ?Sized> Assembler<'a, L> {
         order.sort_by_key(|e| (e.eventtime, e.id));
         let first = order.first().ok_or(AssembleError::Empty)?;
         let main_linkedid = first.linkedid.clone();
-        let members: FxHashSet<&str> =
-            order.iter().filter(|e| e.linkedid == main_linkedid).map(|e| e.uniqueid.as_str()).collect();
-        order.retain(|e| members.contains(e.uniqueid.as_str()));
+        // Most calls never changed linkedid: then every row is the call's.
+        if order.iter().any(|e| e.linkedid != main_linkedid) {
+            let members: FxHashSet<&str> =
+                order.iter().filter(|e| e.linkedid == main_linkedid).map(|e| e.uniqueid.as_str()).collect();
+            order.retain(|e| members.contains(e.uniqueid.as_str()));
+        }
 
         let mut legs: Vec<Leg> = Vec::new();
         let mut index: LegIndex<'_> = LegIndex::default();
@@ -654,5 +666,24 @@ impl<'a, L: Lookup + ?Sized> Assembler<'a, L> {
         } else {
             ChannelState::Ringing
         };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn channel_names_give_their_endpoint() {
+        let endpoint = |name| parse_name(name).0;
+        assert_eq!(endpoint("PJSIP/101-0000002b"), "101");
+        assert_eq!(endpoint("PJSIP/mts-trunk-00000001"), "mts-trunk");
+        assert_eq!(endpoint("Local/101@from-queue-00000004;1"), "101@from-queue");
+        assert_eq!(endpoint("Local/101@from-queue-00000004;2"), "101@from-queue");
+        assert_eq!(endpoint("SIP/hg63xv"), "hg63xv", "no sequence");
+        assert_eq!(endpoint("SIP/gw-main"), "gw-main", "`main` is not hex");
+        assert_eq!(endpoint("SIP/gw-"), "gw", "an empty sequence counts, as Asterisk never ends a name in `-`");
+        assert_eq!(parse_name("Local/1@x-1;1").1, Kind::Local);
+        assert_eq!(parse_name("PJSIP/1-1").1, Kind::Phone);
     }
 }
