@@ -152,7 +152,12 @@ struct Leg {
     start: Option<EventTime>,
     answer: Option<EventTime>,
     end: Option<EventTime>,
-    hangup_extra: Option<Map<String, Value>>,
+    /// The latest HANGUP's extra, until the leg's channel takes it.
+    new_extra: Option<Map<String, Value>>,
+    /// The latest HANGUP's cause and dial status (the main leg's decide
+    /// an unanswered call's result).
+    hangup_cause: Option<i64>,
+    dialstatus: String,
     /// First CHAN_START fields.
     first_cid_num: String,
     first_exten: String,
@@ -302,7 +307,9 @@ impl<'a, L: Lookup + ?Sized> Assembler<'a, L> {
                     start: None,
                     answer: None,
                     end: None,
-                    hangup_extra: None,
+                    new_extra: None,
+                    hangup_cause: None,
+                    dialstatus: String::new(),
                     first_cid_num: e.cid_num.as_str().into(),
                     first_exten: e.exten.as_str().into(),
                     cid_num: String::new(),
@@ -356,7 +363,7 @@ impl<'a, L: Lookup + ?Sized> Assembler<'a, L> {
         let mut flush = |pending: &mut Option<(CallStage, usize, EventTime)>,
                          binding: &mut Binding,
                          call: &mut CallFull,
-                         legs: &[Leg],
+                         legs: &mut [Leg],
                          stages_seen: &mut usize,
                          parked: Option<&str>| {
             if let Some((stage, li, _)) = pending.take() {
@@ -368,7 +375,14 @@ impl<'a, L: Lookup + ?Sized> Assembler<'a, L> {
         };
         for (e, &li) in order.iter().zip(&leg_of) {
             if pending.as_ref().is_some_and(|p| e.eventtime.0 - p.2.0 > BURST_MICROS || is_trigger(e, &legs[li])) {
-                flush(&mut pending, &mut binding, &mut call, &legs, &mut stages_seen, parked_conversation.as_deref());
+                flush(
+                    &mut pending,
+                    &mut binding,
+                    &mut call,
+                    &mut legs,
+                    &mut stages_seen,
+                    parked_conversation.as_deref(),
+                );
             }
             let mut stage = None;
             // A conversation is requested at its first row: CHAN_START, or
@@ -390,7 +404,7 @@ impl<'a, L: Lookup + ?Sized> Assembler<'a, L> {
                             &mut pending,
                             &mut binding,
                             &mut call,
-                            &legs,
+                            &mut legs,
                             &mut stages_seen,
                             parked_conversation.as_deref(),
                         );
@@ -413,7 +427,13 @@ impl<'a, L: Lookup + ?Sized> Assembler<'a, L> {
                     // A Local channel is plumbing: unless it is the main one
                     // (whose cause decides the result), its extra is never read.
                     if legs[li].kind != Kind::Local || li == main {
-                        legs[li].hangup_extra = parse_extra(&e.extra).or_else(|| legacy_hangup_extra(&e.extra));
+                        let extra = parse_extra(&e.extra).or_else(|| legacy_hangup_extra(&e.extra));
+                        let leg = &mut legs[li];
+                        let field = |key| extra.as_ref().and_then(|x| x.get(key));
+                        leg.hangup_cause = field("hangupcause").and_then(Value::as_i64);
+                        leg.dialstatus = field("dialstatus").and_then(Value::as_str).unwrap_or("").to_owned();
+                        // An extra that is not JSON leaves the channel's empty.
+                        leg.new_extra = Some(extra.unwrap_or_default());
                     }
                     if legs[li].conversation {
                         stage = Some(CallStage::ConversationEnded);
@@ -452,8 +472,8 @@ impl<'a, L: Lookup + ?Sized> Assembler<'a, L> {
                 break;
             }
         }
-        flush(&mut pending, &mut binding, &mut call, &legs, &mut stages_seen, parked_conversation.as_deref());
-        self.refresh(&mut call, &legs, &index, main, &mut binding, stages_seen, None, true);
+        flush(&mut pending, &mut binding, &mut call, &mut legs, &mut stages_seen, parked_conversation.as_deref());
+        self.refresh(&mut call, &mut legs, &index, main, &mut binding, stages_seen, None, true);
         sink(CallStage::CallEnded, &call);
         Ok(())
     }
@@ -591,7 +611,7 @@ impl<'a, L: Lookup + ?Sized> Assembler<'a, L> {
     fn refresh(
         &self,
         call: &mut CallFull,
-        legs: &[Leg],
+        legs: &mut [Leg],
         index: &LegIndex<'_>,
         main: usize,
         binding: &mut Binding,
@@ -599,10 +619,10 @@ impl<'a, L: Lookup + ?Sized> Assembler<'a, L> {
         parked: Option<&str>,
         ended: bool,
     ) {
-        self.update_channel(&mut call.channel, &legs[main], ended);
+        self.update_channel(&mut call.channel, &mut legs[main], ended);
         let mut answered = false;
         for (key, conversation) in call.conversations.iter_mut() {
-            let leg = &legs[index[key.as_str()]];
+            let leg = &mut legs[index[key.as_str()]];
             self.update_channel(&mut conversation.channel, leg, ended);
             conversation.is_parked = parked == Some(key.as_str());
             answered |= conversation.channel.was_answered;
@@ -633,10 +653,7 @@ impl<'a, L: Lookup + ?Sized> Assembler<'a, L> {
         call.result = if answered {
             SipStatus::OK
         } else if ended {
-            let extra = legs[main].hangup_extra.as_ref();
-            let cause = extra.and_then(|x| x.get("hangupcause")).and_then(Value::as_i64);
-            let dialstatus = extra.and_then(|x| x.get("dialstatus")).and_then(Value::as_str).unwrap_or("");
-            unanswered_result(cause, dialstatus)
+            unanswered_result(legs[main].hangup_cause, &legs[main].dialstatus)
         } else {
             SipStatus::UNDECIDED
         };
@@ -646,16 +663,14 @@ impl<'a, L: Lookup + ?Sized> Assembler<'a, L> {
         }
     }
 
-    fn update_channel(&self, channel: &mut Channel, leg: &Leg, ended: bool) {
+    fn update_channel(&self, channel: &mut Channel, leg: &mut Leg, ended: bool) {
         let local = |t: Option<EventTime>| t.map_or(DateTime::ZERO, |t| self.clock.local(t));
         channel.start_time = local(leg.start);
         channel.answer_time = local(leg.answer);
         channel.end_time = local(leg.end);
         channel.was_answered = leg.answer.is_some();
-        match &leg.hangup_extra {
-            Some(extra) if channel.extra.is_empty() => channel.extra = extra.clone(),
-            None if !channel.extra.is_empty() => channel.extra.clear(),
-            _ => {}
+        if let Some(extra) = leg.new_extra.take() {
+            channel.extra = extra;
         }
         channel.state = if ended {
             ChannelState::Processed
