@@ -2,7 +2,7 @@
 //! trunk call to extension 101, answered, the callee hangs up), read from CSV
 //! the way a CEL export arrives.
 
-use callfull_cel::{Assembler, Binding, BindingRequest, Lookup, read_csv};
+use callfull_cel::{Assembler, Binding, BindingRequest, Lookup, read_csv, unanswered_result};
 use callfull_model::{CallStage, CallType, ChannelState, Crm, Number, PrefixSettings, Raw, SipStatus, User};
 
 struct Pbx;
@@ -181,4 +181,30 @@ fn a_legacy_hangup_extra_gives_the_result() {
         serde_json::to_string(&stages[0].call_full.channel.extra).unwrap(),
         r#"{"dialstatus":"BUSY","hangupcause":17,"hangupsource":"SIP/trunk-00000001"}"#
     );
+}
+
+/// A-ASM-6: the channel shows its latest HANGUP's extra, `{}` when that one
+/// is not JSON; the main channel's latest cause decides an unanswered result.
+#[test]
+fn a_second_hangup_replaces_the_channel_extra() {
+    let main_only = |second_extra: &str| {
+        let mut rows: Vec<_> = read_csv(CSV.as_bytes(), "4.1.csv", 0)
+            .unwrap()
+            .into_iter()
+            .filter(|r| r.uniqueid.ends_with(".118") && r.eventtype.name() != "ANSWER")
+            .collect();
+        let hangup = rows.iter().position(|r| r.eventtype.name() == "HANGUP").unwrap();
+        // The same time and id: the sort is stable, so it stays right after.
+        let mut again = rows[hangup].clone();
+        again.extra = second_extra.into();
+        rows.insert(hangup + 1, again);
+        let stages = Assembler::new(&Pbx, Crm::Bitrix24, 0).stages(&rows).unwrap();
+        stages.last().unwrap().call_full.clone()
+    };
+    let call = main_only(r#"{"hangupcause":17,"hangupsource":"","dialstatus":"BUSY"}"#);
+    assert_eq!(call.channel.extra["dialstatus"], "BUSY");
+    assert_eq!(call.result, SipStatus::BUSY);
+    let call = main_only("not json");
+    assert!(call.channel.extra.is_empty());
+    assert_eq!(call.result, unanswered_result(None, ""));
 }
