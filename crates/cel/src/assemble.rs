@@ -340,7 +340,7 @@ impl<'a, L: Lookup + ?Sized> Assembler<'a, L> {
         let mut call = CallFull {
             active_conversation_id: String::new(),
             channel: self.blank_channel(&legs[main], &plan, true),
-            conversations: IndexMap::new(),
+            conversations: IndexMap::with_capacity(legs.iter().filter(|l| l.conversation).count()),
             deal: None,
             entity: binding.found_entity.take(),
             is_ivr: false,
@@ -569,31 +569,32 @@ impl<'a, L: Lookup + ?Sized> Assembler<'a, L> {
             answer_time: DateTime::ZERO,
             end_time: DateTime::ZERO,
             extra: Map::new(),
-            from: self.lookup.number(&from),
+            from: self.lookup.number(from),
             id: leg.uniqueid.clone(),
             is_primary: is_main,
             name: leg.name.clone(),
             start_time: DateTime::ZERO,
             state: ChannelState::Ringing,
-            to: self.lookup.number(&to),
+            to: self.lookup.number(to),
             trunk: self.lookup.number(&plan.trunk_did),
             kind: plan.direction,
             was_answered: false,
         }
     }
 
-    fn parties(&self, leg: &Leg, plan: &Plan, is_main: bool) -> (String, String) {
-        let client = plan.client.clone().unwrap_or_default();
-        let employee = plan.employee.clone().unwrap_or_default();
-        let this_employee = leg.employee.clone().unwrap_or_default();
+    /// The numbers a channel is `from` and `to`.
+    fn parties<'p>(&self, leg: &'p Leg, plan: &'p Plan, is_main: bool) -> (&'p str, &'p str) {
+        let client = plan.client.as_deref().unwrap_or_default();
+        let employee = plan.employee.as_deref().unwrap_or_default();
+        let this_employee = leg.employee.as_deref().unwrap_or_default();
         match plan.direction {
             CallType::Incoming | CallType::Unknown if is_main => {
-                let to = if employee.is_empty() { leg.local_exten.clone() } else { employee };
+                let to = if employee.is_empty() { &leg.local_exten } else { employee };
                 (client, to)
             }
             CallType::Incoming | CallType::Unknown => (client, this_employee),
             CallType::Outgoing => (employee, client),
-            CallType::Local if is_main => (employee, leg.first_exten.clone()),
+            CallType::Local if is_main => (employee, &leg.first_exten),
             CallType::Local => (employee, this_employee),
         }
     }
