@@ -391,6 +391,15 @@ impl RowBuilder {
 
     /// The event of one record, or what is wrong with it.
     pub fn build(&mut self, record: &Record) -> Result<CelEvent, String> {
+        let mut event = CelEvent::default();
+        self.build_into(record, &mut event)?;
+        Ok(event)
+    }
+
+    /// [`RowBuilder::build`] into `event`, every field of it set (left as it
+    /// was when the record is broken): an event built where it is kept is not
+    /// moved (456 bytes) on its way out.
+    pub fn build_into(&mut self, record: &Record, event: &mut CelEvent) -> Result<(), String> {
         self.rows += 1;
         let slots = &self.columns.slots;
         let get = |slot: usize| -> &[u8] { slots[slot].and_then(|i| record.get(i)).unwrap_or(b"").trim_ascii() };
@@ -425,31 +434,29 @@ impl RowBuilder {
         let field = |slot: usize, trim: bool| fields.column(slot, trim);
         let uniqueid = field(UNIQUEID, true);
         let linkedid = field(LINKEDID, true);
-        let linkedid = if linkedid.is_empty() { uniqueid.clone() } else { linkedid };
-        Ok(CelEvent {
-            id,
-            eventtype,
-            eventtime,
-            cid_name: field(3, false),
-            cid_num: field(4, true),
-            cid_ani: field(5, true),
-            cid_rdnis: field(6, true),
-            cid_dnid: field(7, true),
-            exten: field(8, true),
-            context: field(9, true),
-            channame: field(10, true),
-            appname: field(11, true),
-            appdata: field(12, false),
-            amaflags: amaflags(get(13)),
-            accountcode: field(14, true),
-            peeraccount: field(15, true),
-            uniqueid,
-            linkedid,
-            userfield: field(18, false),
-            peer: field(19, true),
-            extra: field(20, true),
-            userdeftype: field(21, true),
-        })
+        event.linkedid = if linkedid.is_empty() { uniqueid.clone() } else { linkedid };
+        event.uniqueid = uniqueid;
+        event.id = id;
+        event.eventtype = eventtype;
+        event.eventtime = eventtime;
+        event.cid_name = field(3, false);
+        event.cid_num = field(4, true);
+        event.cid_ani = field(5, true);
+        event.cid_rdnis = field(6, true);
+        event.cid_dnid = field(7, true);
+        event.exten = field(8, true);
+        event.context = field(9, true);
+        event.channame = field(10, true);
+        event.appname = field(11, true);
+        event.appdata = field(12, false);
+        event.amaflags = amaflags(get(13));
+        event.accountcode = field(14, true);
+        event.peeraccount = field(15, true);
+        event.userfield = field(18, false);
+        event.peer = field(19, true);
+        event.extra = field(20, true);
+        event.userdeftype = field(21, true);
+        Ok(())
     }
 }
 
@@ -592,10 +599,11 @@ impl<R: BufRead> CelReader<R> {
     }
 }
 
-impl<R: BufRead> Iterator for CelReader<R> {
-    type Item = Result<CelEvent, ReadError>;
-
-    fn next(&mut self) -> Option<Self::Item> {
+impl<R: BufRead> CelReader<R> {
+    /// The next row into `event`, every field of it set: [`Iterator::next`]
+    /// without moving the event (456 bytes) on its way out. `None` at the
+    /// end; on an error `event` is left as it was.
+    pub fn next_into(&mut self, event: &mut CelEvent) -> Option<Result<(), ReadError>> {
         if self.done {
             return None;
         }
@@ -645,10 +653,19 @@ impl<R: BufRead> Iterator for CelReader<R> {
                     let Some(builder) = self.builder.as_mut() else {
                         return Some(Err(row_error(line, "a row before any header".into())));
                     };
-                    return Some(builder.build(&self.record).map_err(|m| row_error(line, m)));
+                    return Some(builder.build_into(&self.record, event).map_err(|m| row_error(line, m)));
                 }
             }
         }
+    }
+}
+
+impl<R: BufRead> Iterator for CelReader<R> {
+    type Item = Result<CelEvent, ReadError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let mut event = CelEvent::default();
+        Some(self.next_into(&mut event)?.map(|()| event))
     }
 }
 
