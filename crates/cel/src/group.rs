@@ -222,6 +222,7 @@ impl Grouper {
     }
 
     /// Takes one row (in file order).
+    #[inline]
     pub fn push(&mut self, row: CelEvent) {
         if row.eventtime > self.watermark {
             self.watermark = row.eventtime;
