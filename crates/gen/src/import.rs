@@ -5,7 +5,9 @@
 
 use std::io::{self, BufRead, Write};
 
-use callfull_cel::{Assembler, CelReader, EventNumbers, Grouper, InputFormat, Lookup, MemoLookup, ReadError, Zone};
+use callfull_cel::{
+    Assembler, CelEvent, CelReader, EventNumbers, Grouper, InputFormat, Lookup, MemoLookup, ReadError, Zone,
+};
 use callfull_model::{CallStage, Crm};
 
 use crate::write_payload;
@@ -107,15 +109,17 @@ impl<'l, L: Lookup + ?Sized> Importer<'l, L> {
         out: &mut impl Write,
         mut on_broken_row: impl FnMut(&ReadError),
     ) -> Result<(), ImportError> {
-        let reader = CelReader::open(input, name, self.options.format, 0)?
+        let mut reader = CelReader::open(input, name, self.options.format, 0)?
             .event_numbers(self.options.event_numbers)
             .zone(self.options.zone.clone())
             .assembler_columns_only();
-        for row in reader {
-            match row {
-                Ok(row) => {
+        // Each row is built here and moved once, into its call.
+        let mut row = CelEvent::default();
+        while let Some(result) = reader.next_into(&mut row) {
+            match result {
+                Ok(()) => {
                     self.stats.rows += 1;
-                    self.grouper.push(row);
+                    self.grouper.push(std::mem::take(&mut row));
                     self.drain(out)?;
                 }
                 Err(e) if e.is_fatal() || self.options.strict => return Err(e.into()),

@@ -56,21 +56,16 @@ fn bytes_equal(word: u64, byte: u8) -> u64 {
     !(((x & LOW) + LOW) | x) & !LOW
 }
 
-/// Pushes the offsets of a line's commas to `ends`, eight bytes at a time
-/// (fields are ~10 bytes: a memchr call per comma costs more than the
-/// search); false when the line has a quote, with `ends` holding commas
-/// before it (separators all: no quote precedes them).
-fn split_plain(line: &[u8], ends: &mut Vec<usize>) -> bool {
-    let mut chunks = line.chunks_exact(8);
-    let mut at = 0;
+/// Pushes `base` plus the offset of each comma in `text` to `ends`, eight
+/// bytes at a time (fields are ~10 bytes: a memchr call per comma costs more
+/// than the search).
+fn push_commas(text: &[u8], base: usize, ends: &mut Vec<usize>) {
+    let mut chunks = text.chunks_exact(8);
+    let mut at = base;
     for chunk in &mut chunks {
         let mut word = [0u8; 8];
         word.copy_from_slice(chunk);
-        let word = u64::from_le_bytes(word);
-        if bytes_equal(word, b'"') != 0 {
-            return false;
-        }
-        let mut commas = bytes_equal(word, b',');
+        let mut commas = bytes_equal(u64::from_le_bytes(word), b',');
         while commas != 0 {
             ends.push(at + commas.trailing_zeros() as usize / 8);
             commas &= commas - 1;
@@ -78,13 +73,10 @@ fn split_plain(line: &[u8], ends: &mut Vec<usize>) -> bool {
         at += 8;
     }
     for (i, &b) in chunks.remainder().iter().enumerate() {
-        match b {
-            b'"' => return false,
-            b',' => ends.push(at + i),
-            _ => {}
+        if b == b',' {
+            ends.push(at + i);
         }
     }
-    true
 }
 
 impl<R: BufRead> CsvRows<R> {
@@ -112,63 +104,66 @@ impl<R: BufRead> CsvRows<R> {
             buf.drain(..BOM.len());
         }
         let end = text_end(buf);
-        if !split_plain(&buf[..end], ends) {
-            // The fields before the quote's eight bytes are split already.
-            let resume = ends.last().map_or(0, |&comma| comma + 1);
-            return self.split_quoted(buf, ends, resume);
+        if memchr(b'"', &buf[..end]).is_some() {
+            return self.split_quoted(buf, ends);
         }
+        push_commas(&buf[..end], 0, ends);
         buf.truncate(end);
         ends.push(end);
         Ok(Row::Done)
     }
 
-    /// Splits a row with quotes from `start` (a field's start; `ends` has
-    /// the fields before it), unescaping in place: `w` (written) never
-    /// passes `r` (read), and one `,` is left between fields.
-    fn split_quoted(&mut self, buf: &mut Vec<u8>, ends: &mut Vec<usize>, start: usize) -> std::io::Result<Row> {
-        let (mut r, mut w) = (start, start);
+    /// Splits a row with quotes, unescaping in place: `w` (written) never
+    /// passes `r` (read), and one `,` is left between fields. The text
+    /// between quotes is plain: moved in one piece, its commas found as in
+    /// a plain line.
+    fn split_quoted(&mut self, buf: &mut Vec<u8>, ends: &mut Vec<usize>) -> std::io::Result<Row> {
+        let (mut r, mut w) = (0, 0);
         let mut end = text_end(buf);
         loop {
-            if r < end && buf[r] == b'"' {
-                r += 1;
-                loop {
-                    let Some(p) = memchr(b'"', &buf[r..]) else {
-                        // The line break is part of the field: on to the next line.
-                        buf.copy_within(r.., w);
-                        w += buf.len() - r;
-                        r = buf.len();
-                        if !self.read_line(buf)? {
-                            return Ok(Row::Unterminated);
-                        }
-                        end = text_end(buf);
-                        continue;
-                    };
-                    buf.copy_within(r..r + p, w);
-                    w += p;
-                    r += p + 1;
-                    if buf.get(r) != Some(&b'"') {
-                        break;
-                    }
-                    buf[w] = b'"';
-                    w += 1;
-                    r += 1;
-                }
+            debug_assert!(r <= end, "a quoted part ends before the line break");
+            let quote = memchr(b'"', &buf[r..end]).map_or(end, |p| r + p);
+            let plain = quote - r;
+            if w != r {
+                buf.copy_within(r..quote, w);
             }
-            // The unquoted rest of the field; short, so searched byte by byte.
-            let rest = buf.get(r..end).unwrap_or_default();
-            let stop = rest.iter().position(|&c| c == b',').map_or(end, |p| r + p);
-            if stop > r && w != r {
-                buf.copy_within(r..stop, w);
-            }
-            w += stop.saturating_sub(r);
-            ends.push(w);
-            if stop >= end {
+            push_commas(&buf[w..w + plain], w, ends);
+            (r, w) = (quote, w + plain);
+            if r == end {
                 buf.truncate(w);
+                ends.push(w);
                 return Ok(Row::Done);
             }
-            buf[w] = b',';
-            w += 1;
-            r = stop + 1;
+            let field_start = ends.last().map_or(0, |&comma| comma + 1);
+            r += 1;
+            if w != field_start {
+                // A quote inside an unquoted field, or after a quoted part: data.
+                buf[w] = b'"';
+                w += 1;
+                continue;
+            }
+            loop {
+                let Some(p) = memchr(b'"', &buf[r..]) else {
+                    // The line break is part of the field: on to the next line.
+                    buf.copy_within(r.., w);
+                    w += buf.len() - r;
+                    r = buf.len();
+                    if !self.read_line(buf)? {
+                        return Ok(Row::Unterminated);
+                    }
+                    end = text_end(buf);
+                    continue;
+                };
+                buf.copy_within(r..r + p, w);
+                w += p;
+                r += p + 1;
+                if buf.get(r) != Some(&b'"') {
+                    break;
+                }
+                buf[w] = b'"';
+                w += 1;
+                r += 1;
+            }
         }
     }
 

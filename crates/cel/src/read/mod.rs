@@ -262,21 +262,78 @@ pub struct RowBuilder {
     rows: u64,
 }
 
-/// A field's text: the record's UTF-8 text when it has some (`whole`), else
-/// the bytes repaired.
-fn text(record: &Record, whole: Option<&str>, index: Option<usize>, trim: bool) -> CompactString {
-    let Some(range) = index.and_then(|i| record.range(i)) else { return CompactString::default() };
-    if range.is_empty() {
-        return CompactString::default();
+/// A record's fields as text: slices of the record's text when it is UTF-8
+/// (checked once for the whole record: fields sit one ASCII byte apart in
+/// it, so each is valid when the whole is), else each field repaired.
+struct Fields<'r> {
+    record: &'r Record,
+    whole: Option<&'r str>,
+    slots: &'r [Option<usize>; 22],
+    /// Bit `slot` set: that column is left empty.
+    skipped: u32,
+}
+
+impl<'r> Fields<'r> {
+    fn new(record: &'r Record, slots: &'r [Option<usize>; 22], skipped: u32) -> Fields<'r> {
+        Fields { record, whole: simdutf8::basic::from_utf8(record.as_bytes()).ok(), slots, skipped }
     }
-    let s = match whole {
-        Some(w) => w.get(range).unwrap_or_default(),
-        None => {
-            let bytes = &record.as_bytes()[range];
-            return CompactString::from_utf8_lossy(if trim { bytes.trim_ascii() } else { bytes });
+
+    /// The text of CEL column `slot`, empty when it is skipped (inlined: most
+    /// columns are, and then cost only this test).
+    #[inline(always)]
+    fn column(&self, slot: usize, trim: bool) -> CompactString {
+        if self.skipped & 1 << slot != 0 {
+            return CompactString::default();
         }
-    };
-    CompactString::new(if trim { s.trim_ascii() } else { s })
+        self.text(self.slots[slot], trim)
+    }
+
+    /// The text of field `index` (none: empty), trimmed of ASCII spaces, or
+    /// `None` when the record is not UTF-8.
+    #[inline]
+    fn trimmed_str(&self, index: Option<usize>) -> Option<&'r str> {
+        let whole = self.whole?;
+        let range = index.and_then(|i| self.record.range(i));
+        Some(range.and_then(|range| whole.get(range)).unwrap_or_default().trim_ascii())
+    }
+
+    /// The text of field `index` (none: empty), trimmed of ASCII spaces when
+    /// `trim` is set.
+    fn text(&self, index: Option<usize>, trim: bool) -> CompactString {
+        let Some(range) = index.and_then(|i| self.record.range(i)) else { return CompactString::default() };
+        if range.is_empty() {
+            return CompactString::default();
+        }
+        let Some(whole) = self.whole else {
+            let bytes = &self.record.as_bytes()[range];
+            return CompactString::from_utf8_lossy(if trim { bytes.trim_ascii() } else { bytes });
+        };
+        let s = whole.get(range).unwrap_or_default();
+        CompactString::new(if trim { s.trim_ascii() } else { s })
+    }
+}
+
+/// A number written as ASCII digits only (no sign, at most 19 digits, so it
+/// fits): the common case, read without a UTF-8 check. `None` for anything
+/// else, which callers read the general way.
+fn ascii_digits(text: &[u8]) -> Option<u64> {
+    if text.is_empty() || text.len() > 19 {
+        return None;
+    }
+    let mut n = 0u64;
+    for &c in text {
+        let digit = c.wrapping_sub(b'0');
+        if digit > 9 {
+            return None;
+        }
+        n = n * 10 + u64::from(digit);
+    }
+    Some(n)
+}
+
+/// An `id` column: what `str::parse::<u64>` reads.
+fn parse_id(text: &[u8]) -> Option<u64> {
+    ascii_digits(text).or_else(|| std::str::from_utf8(text).ok()?.parse().ok())
 }
 
 /// AMA flags as a name or a number; 3 (DOCUMENTATION) when empty or unknown.
@@ -285,7 +342,10 @@ fn amaflags(text: &[u8]) -> u8 {
         b"OMIT" => 1,
         b"BILLING" => 2,
         b"" | b"DOCUMENTATION" => 3,
-        _ => std::str::from_utf8(text).ok().and_then(|s| s.parse().ok()).unwrap_or(3),
+        _ => match ascii_digits(text) {
+            Some(n) => u8::try_from(n).unwrap_or(3),
+            None => std::str::from_utf8(text).ok().and_then(|s| s.parse().ok()).unwrap_or(3),
+        },
     }
 }
 
@@ -331,6 +391,15 @@ impl RowBuilder {
 
     /// The event of one record, or what is wrong with it.
     pub fn build(&mut self, record: &Record) -> Result<CelEvent, String> {
+        let mut event = CelEvent::default();
+        self.build_into(record, &mut event)?;
+        Ok(event)
+    }
+
+    /// [`RowBuilder::build`] into `event`, every field of it set (left as it
+    /// was when the record is broken): an event built where it is kept is not
+    /// moved (456 bytes) on its way out.
+    pub fn build_into(&mut self, record: &Record, event: &mut CelEvent) -> Result<(), String> {
         self.rows += 1;
         let slots = &self.columns.slots;
         let get = |slot: usize| -> &[u8] { slots[slot].and_then(|i| record.get(i)).unwrap_or(b"").trim_ascii() };
@@ -352,57 +421,42 @@ impl RowBuilder {
                     .ok_or_else(|| format!("eventtime {:?} is not a time", String::from_utf8_lossy(t)))?
             }
         };
-        let id_text = get(ID);
-        let id = if id_text.is_empty() {
-            self.rows
-        } else {
-            std::str::from_utf8(id_text)
-                .ok()
-                .and_then(|s| s.parse().ok())
-                .ok_or_else(|| format!("id {:?} is not a number", String::from_utf8_lossy(id_text)))?
+        let id = match get(ID) {
+            b"" => self.rows,
+            text => parse_id(text).ok_or_else(|| format!("id {:?} is not a number", String::from_utf8_lossy(text)))?,
         };
-        let eventtype = match std::str::from_utf8(get(EVENTTYPE)) {
-            Ok(name) => EventType::parse_numbered(name, self.numbers),
-            Err(_) => return Err("eventtype is not UTF-8".into()),
+        let fields = Fields::new(record, slots, self.skipped);
+        let eventtype_name = match fields.trimmed_str(slots[EVENTTYPE]) {
+            Some(name) => name,
+            None => std::str::from_utf8(get(EVENTTYPE)).map_err(|_| "eventtype is not UTF-8")?,
         };
-        // One UTF-8 check for the whole record: fields sit one ASCII byte
-        // apart in it, so each is valid when the whole is. A record that is
-        // not UTF-8 has its fields repaired one by one.
-        let whole = simdutf8::basic::from_utf8(record.as_bytes()).ok();
-        let skipped = self.skipped;
-        let field = |slot: usize, trim: bool| {
-            if skipped & 1 << slot != 0 {
-                return CompactString::default();
-            }
-            text(record, whole, slots[slot], trim)
-        };
+        let eventtype = EventType::parse_numbered(eventtype_name, self.numbers);
+        let field = |slot: usize, trim: bool| fields.column(slot, trim);
         let uniqueid = field(UNIQUEID, true);
         let linkedid = field(LINKEDID, true);
-        let linkedid = if linkedid.is_empty() { uniqueid.clone() } else { linkedid };
-        Ok(CelEvent {
-            id,
-            eventtype,
-            eventtime,
-            cid_name: field(3, false),
-            cid_num: field(4, true),
-            cid_ani: field(5, true),
-            cid_rdnis: field(6, true),
-            cid_dnid: field(7, true),
-            exten: field(8, true),
-            context: field(9, true),
-            channame: field(10, true),
-            appname: field(11, true),
-            appdata: field(12, false),
-            amaflags: amaflags(get(13)),
-            accountcode: field(14, true),
-            peeraccount: field(15, true),
-            uniqueid,
-            linkedid,
-            userfield: field(18, false),
-            peer: field(19, true),
-            extra: field(20, true),
-            userdeftype: field(21, true),
-        })
+        event.linkedid = if linkedid.is_empty() { uniqueid.clone() } else { linkedid };
+        event.uniqueid = uniqueid;
+        event.id = id;
+        event.eventtype = eventtype;
+        event.eventtime = eventtime;
+        event.cid_name = field(3, false);
+        event.cid_num = field(4, true);
+        event.cid_ani = field(5, true);
+        event.cid_rdnis = field(6, true);
+        event.cid_dnid = field(7, true);
+        event.exten = field(8, true);
+        event.context = field(9, true);
+        event.channame = field(10, true);
+        event.appname = field(11, true);
+        event.appdata = field(12, false);
+        event.amaflags = amaflags(get(13));
+        event.accountcode = field(14, true);
+        event.peeraccount = field(15, true);
+        event.userfield = field(18, false);
+        event.peer = field(19, true);
+        event.extra = field(20, true);
+        event.userdeftype = field(21, true);
+        Ok(())
     }
 }
 
@@ -545,10 +599,11 @@ impl<R: BufRead> CelReader<R> {
     }
 }
 
-impl<R: BufRead> Iterator for CelReader<R> {
-    type Item = Result<CelEvent, ReadError>;
-
-    fn next(&mut self) -> Option<Self::Item> {
+impl<R: BufRead> CelReader<R> {
+    /// The next row into `event`, every field of it set: [`Iterator::next`]
+    /// without moving the event (456 bytes) on its way out. `None` at the
+    /// end; on an error `event` is left as it was.
+    pub fn next_into(&mut self, event: &mut CelEvent) -> Option<Result<(), ReadError>> {
         if self.done {
             return None;
         }
@@ -598,10 +653,19 @@ impl<R: BufRead> Iterator for CelReader<R> {
                     let Some(builder) = self.builder.as_mut() else {
                         return Some(Err(row_error(line, "a row before any header".into())));
                     };
-                    return Some(builder.build(&self.record).map_err(|m| row_error(line, m)));
+                    return Some(builder.build_into(&self.record, event).map_err(|m| row_error(line, m)));
                 }
             }
         }
+    }
+}
+
+impl<R: BufRead> Iterator for CelReader<R> {
+    type Item = Result<CelEvent, ReadError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let mut event = CelEvent::default();
+        Some(self.next_into(&mut event)?.map(|()| event))
     }
 }
 

@@ -52,11 +52,13 @@ impl Record {
     }
 
     /// Field `i`.
+    #[inline]
     pub fn get(&self, i: usize) -> Option<&[u8]> {
         self.range(i).map(|r| &self.buf[r])
     }
 
     /// Where field `i` sits in [`Record::as_bytes`].
+    #[inline]
     pub fn range(&self, i: usize) -> Option<Range<usize>> {
         let end = *self.ends.get(i)?;
         let start = if i == 0 { 0 } else { self.ends[i - 1] + 1 };

@@ -303,7 +303,7 @@ fn csv_reads_as_the_csv_crate_does_every_short_input() {
             *d = rest % TOKENS.len();
             rest /= TOKENS.len();
         }
-        // Alone, and after eight bytes that split_plain reads as one word.
+        // Alone, and after eight bytes that push_commas reads as one word.
         for prefix in ["", "abcdefg,"] {
             text.clear();
             text.push_str(prefix);

@@ -4,6 +4,7 @@ use crate::event::EventTime;
 use crate::zone::Zone;
 
 /// Days since 1970-01-01 of a proleptic Gregorian date.
+#[inline]
 fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
     let era = y.div_euclid(400);
@@ -83,10 +84,56 @@ pub fn parse_time_in(text: &[u8], zone: &Zone) -> Option<EventTime> {
     parse(text, |local| zone.local_to_utc(local))
 }
 
+/// The value of a few ASCII digits, `None` if any byte is not one (no
+/// length check: the fixed form's fields are 2 to 6 digits).
+fn fixed_digits(b: &[u8]) -> Option<i64> {
+    let (mut n, mut all_digits) = (0i64, true);
+    for &c in b {
+        let digit = c.wrapping_sub(b'0');
+        all_digits &= digit <= 9;
+        n = n * 10 + i64::from(digit);
+    }
+    all_digits.then_some(n)
+}
+
+/// Exactly `YYYY-MM-DD HH:MM:SS.ffffff` (or with `T`), as cel_odbc and
+/// cel_pgsql write it: the common case, read at fixed positions. `None`
+/// when the text has another form or is invalid (the general path then
+/// decides); otherwise what the general path gives.
+fn parse_fixed(t: &[u8], local_to_utc: impl Fn(i64) -> i64) -> Option<EventTime> {
+    let t: &[u8; 26] = t.try_into().ok()?;
+    let separators_ok = t[4] == b'-'
+        && t[7] == b'-'
+        && (t[10] == b' ' || t[10] == b'T')
+        && t[13] == b':'
+        && t[16] == b':'
+        && t[19] == b'.';
+    if !separators_ok {
+        return None;
+    }
+    let y = fixed_digits(&t[0..4])?;
+    let mo = fixed_digits(&t[5..7])?;
+    let d = fixed_digits(&t[8..10])?;
+    let h = fixed_digits(&t[11..13])?;
+    let mi = fixed_digits(&t[14..16])?;
+    let s = fixed_digits(&t[17..19])?;
+    let micros = fixed_digits(&t[20..26])?;
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 60 {
+        return None;
+    }
+    let local = days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + s;
+    Some(EventTime::from_unix(local_to_utc(local), micros))
+}
+
 /// `local_to_utc` turns a local wall-clock time (seconds, as if UTC) into
 /// the instant; times with their own zone and epoch times do not need it.
 fn parse(text: &[u8], local_to_utc: impl Fn(i64) -> i64) -> Option<EventTime> {
-    let mut t = trim(text);
+    let t = trim(text);
+    parse_fixed(t, &local_to_utc).or_else(|| parse_any(t, local_to_utc))
+}
+
+/// Every form [`parse_time`] takes, from trimmed text.
+fn parse_any(mut t: &[u8], local_to_utc: impl Fn(i64) -> i64) -> Option<EventTime> {
     if let Some(inner) = t.strip_prefix(b"{ts ").and_then(|r| r.strip_suffix(b"}")) {
         t = trim(inner);
         t = t.strip_prefix(b"'").and_then(|r| r.strip_suffix(b"'")).unwrap_or(t);
@@ -166,6 +213,62 @@ mod tests {
         assert_eq!(t("1718012345.104233", 3 * 3600), Some((1_718_012_345, 104_233)));
         assert_eq!(t("1718012345", 0), Some((1_718_012_345, 0)));
         assert_eq!(t("{ts '2024-06-10 09:39:05.104233'}", 0), Some((1_718_012_345, 104_233)));
+    }
+
+    /// A small deterministic generator (xorshift), so the test needs no crate.
+    struct Rng(u64);
+
+    impl Rng {
+        fn below(&mut self, n: u64) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0 % n
+        }
+    }
+
+    /// A fixed-form time with some fields out of range, now and then a byte
+    /// replaced by one the form does not expect.
+    fn random_fixed_time(rng: &mut Rng) -> Vec<u8> {
+        let text = format!(
+            "{:04}-{:02}-{:02}{}{:02}:{:02}:{:02}.{:06}",
+            rng.below(10_000),
+            rng.below(14),
+            rng.below(33),
+            if rng.below(2) == 0 { ' ' } else { 'T' },
+            rng.below(26),
+            rng.below(62),
+            rng.below(62),
+            rng.below(1_000_000),
+        );
+        let mut bytes = text.into_bytes();
+        if rng.below(3) == 0 {
+            let at = rng.below(26) as usize;
+            bytes[at] = b"0123456789-: T./+Zx\xff"[rng.below(20) as usize];
+        }
+        bytes
+    }
+
+    #[test]
+    fn the_fixed_form_fast_path_agrees_with_the_general_path() {
+        let zone = Zone::fixed(3 * 3600);
+        let local_to_utc = |local| zone.local_to_utc(local);
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        let mut taken = 0;
+        for _ in 0..200_000 {
+            let raw = random_fixed_time(&mut rng);
+            let text = trim(&raw);
+            // Whatever the fast path leaves (other forms, invalid times) the
+            // general path decides; whatever it takes, it must read the same.
+            if let Some(fast) = parse_fixed(text, local_to_utc) {
+                taken += 1;
+                assert_eq!(Some(fast), parse_any(text, local_to_utc), "{}", String::from_utf8_lossy(text));
+            }
+        }
+        assert!(taken > 50_000, "the fast path took only {taken} times");
+        for other in ["2024-06-10 09:39:05.1042331", "2024-06-10 09:39:05.10423", "2024-06-10 09:39:05+03:00"] {
+            assert_eq!(parse_fixed(other.as_bytes(), local_to_utc), None, "{other}");
+        }
     }
 
     #[test]
