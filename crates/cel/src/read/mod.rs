@@ -260,6 +260,7 @@ pub struct RowBuilder {
     /// Bit `slot` set: that column is left empty.
     skipped: u32,
     rows: u64,
+    last_minute: time::LastMinute,
 }
 
 /// A record's fields as text: slices of the record's text when it is UTF-8
@@ -359,6 +360,7 @@ impl RowBuilder {
             numbers: EventNumbers::default(),
             skipped: 0,
             rows: 0,
+            last_minute: time::LastMinute::default(),
         }
     }
 
@@ -417,7 +419,7 @@ impl RowBuilder {
             None => EventTime::default(),
             Some(_) => {
                 let t = get(EVENTTIME);
-                time::parse_time_in(t, &self.zone)
+                time::parse_time_in_order(t, &self.zone, &mut self.last_minute)
                     .ok_or_else(|| format!("eventtime {:?} is not a time", String::from_utf8_lossy(t)))?
             }
         };

@@ -76,12 +76,23 @@ fn trim(b: &[u8]) -> &[u8] {
 /// - ODBC's `{ts 'YYYY-MM-DD HH:MM:SS.f'}`;
 /// - epoch seconds `S[.f…]` (cel_custom's default `%ld.%06ld`, numeric columns).
 pub fn parse_time(text: &[u8], utc_offset_secs: i64) -> Option<EventTime> {
-    parse(text, |local| local - utc_offset_secs)
+    parse(text, |local| local - utc_offset_secs, &mut LastMinute::default())
 }
 
 /// [`parse_time`] with local times in `zone`, at the offset in force then.
 pub fn parse_time_in(text: &[u8], zone: &Zone) -> Option<EventTime> {
-    parse(text, |local| zone.local_to_utc(local))
+    parse(text, |local| zone.local_to_utc(local), &mut LastMinute::default())
+}
+
+/// The minute (`YYYY-MM-DD HH:MM`, as written) of the last fixed-form time
+/// read, and its local seconds: an export's rows come minute by minute, and
+/// reading the date was most of reading a time.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct LastMinute(Option<([u8; 16], i64)>);
+
+/// [`parse_time_in`] for a reader going through rows in order.
+pub(crate) fn parse_time_in_order(text: &[u8], zone: &Zone, last: &mut LastMinute) -> Option<EventTime> {
+    parse(text, |local| zone.local_to_utc(local), last)
 }
 
 /// The value of a few ASCII digits, `None` if any byte is not one (no
@@ -100,7 +111,7 @@ fn fixed_digits(b: &[u8]) -> Option<i64> {
 /// cel_pgsql write it: the common case, read at fixed positions. `None`
 /// when the text has another form or is invalid (the general path then
 /// decides); otherwise what the general path gives.
-fn parse_fixed(t: &[u8], local_to_utc: impl Fn(i64) -> i64) -> Option<EventTime> {
+fn parse_fixed(t: &[u8], local_to_utc: impl Fn(i64) -> i64, last: &mut LastMinute) -> Option<EventTime> {
     let t: &[u8; 26] = t.try_into().ok()?;
     let separators_ok = t[4] == b'-'
         && t[7] == b'-'
@@ -111,25 +122,36 @@ fn parse_fixed(t: &[u8], local_to_utc: impl Fn(i64) -> i64) -> Option<EventTime>
     if !separators_ok {
         return None;
     }
-    let y = fixed_digits(&t[0..4])?;
-    let mo = fixed_digits(&t[5..7])?;
-    let d = fixed_digits(&t[8..10])?;
-    let h = fixed_digits(&t[11..13])?;
-    let mi = fixed_digits(&t[14..16])?;
+    let minute: [u8; 16] = t[..16].try_into().ok()?;
+    let minute_local = match last.0 {
+        Some((seen, local)) if seen == minute => local,
+        _ => {
+            let y = fixed_digits(&t[0..4])?;
+            let mo = fixed_digits(&t[5..7])?;
+            let d = fixed_digits(&t[8..10])?;
+            let h = fixed_digits(&t[11..13])?;
+            let mi = fixed_digits(&t[14..16])?;
+            if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 {
+                return None;
+            }
+            let local = days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60;
+            last.0 = Some((minute, local));
+            local
+        }
+    };
     let s = fixed_digits(&t[17..19])?;
     let micros = fixed_digits(&t[20..26])?;
-    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 60 {
+    if s > 60 {
         return None;
     }
-    let local = days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + s;
-    Some(EventTime::from_unix(local_to_utc(local), micros))
+    Some(EventTime::from_unix(local_to_utc(minute_local + s), micros))
 }
 
 /// `local_to_utc` turns a local wall-clock time (seconds, as if UTC) into
 /// the instant; times with their own zone and epoch times do not need it.
-fn parse(text: &[u8], local_to_utc: impl Fn(i64) -> i64) -> Option<EventTime> {
+fn parse(text: &[u8], local_to_utc: impl Fn(i64) -> i64, last: &mut LastMinute) -> Option<EventTime> {
     let t = trim(text);
-    parse_fixed(t, &local_to_utc).or_else(|| parse_any(t, local_to_utc))
+    parse_fixed(t, &local_to_utc, last).or_else(|| parse_any(t, local_to_utc))
 }
 
 /// Every form [`parse_time`] takes, from trimmed text.
@@ -254,20 +276,30 @@ mod tests {
         let zone = Zone::fixed(3 * 3600);
         let local_to_utc = |local| zone.local_to_utc(local);
         let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
-        let mut taken = 0;
+        let (mut taken, mut same_minute) = (0, 0);
+        let mut last = LastMinute::default();
+        let mut previous = Vec::new();
         for _ in 0..200_000 {
-            let raw = random_fixed_time(&mut rng);
+            let mut raw = random_fixed_time(&mut rng);
+            // Half the times are in the minute before's (as written, valid
+            // or not), so the remembered minute is used too.
+            if rng.below(2) == 0 && previous.len() >= 16 && raw.len() >= 16 {
+                raw[..16].copy_from_slice(&previous[..16]);
+            }
             let text = trim(&raw);
+            let hit = last.0.is_some_and(|(minute, _)| text.get(..16) == Some(&minute[..]));
             // Whatever the fast path leaves (other forms, invalid times) the
             // general path decides; whatever it takes, it must read the same.
-            if let Some(fast) = parse_fixed(text, local_to_utc) {
+            if let Some(fast) = parse_fixed(text, local_to_utc, &mut last) {
                 taken += 1;
+                same_minute += usize::from(hit);
                 assert_eq!(Some(fast), parse_any(text, local_to_utc), "{}", String::from_utf8_lossy(text));
             }
+            previous = raw;
         }
-        assert!(taken > 50_000, "the fast path took only {taken} times");
+        assert!(taken > 50_000 && same_minute > 20_000, "the fast path took {taken} times, {same_minute} remembered");
         for other in ["2024-06-10 09:39:05.1042331", "2024-06-10 09:39:05.10423", "2024-06-10 09:39:05+03:00"] {
-            assert_eq!(parse_fixed(other.as_bytes(), local_to_utc), None, "{other}");
+            assert_eq!(parse_fixed(other.as_bytes(), local_to_utc, &mut last), None, "{other}");
         }
     }
 
