@@ -116,6 +116,8 @@ pub struct Assembler<'a, L: Lookup + ?Sized> {
     lookup: &'a L,
     crm: Crm,
     clock: Clock<'a>,
+    /// The one stage the sink wants, `None` for all.
+    only: Option<CallStage>,
 }
 
 /// Where the payload's wall-clock times are read: a fixed offset, or a zone
@@ -249,14 +251,23 @@ impl<'a, L: Lookup + ?Sized> Assembler<'a, L> {
     /// An assembler for `crm`, printing times `utc_offset_secs` east of UTC
     /// (the Asterisk server's zone).
     pub fn new(lookup: &'a L, crm: Crm, utc_offset_secs: i64) -> Self {
-        Assembler { lookup, crm, clock: Clock::Fixed(utc_offset_secs) }
+        Assembler { lookup, crm, clock: Clock::Fixed(utc_offset_secs), only: None }
     }
 
     /// An assembler for `crm`, printing times in `zone` (the Asterisk
     /// server's), at the offset in force at each time.
     pub fn in_zone(lookup: &'a L, crm: Crm, zone: &'a Zone) -> Self {
         let clock = zone.fixed_offset().map_or(Clock::Zone(zone), Clock::Fixed);
-        Assembler { lookup, crm, clock }
+        Assembler { lookup, crm, clock, only: None }
+    }
+
+    /// Hands the sink only `stage` (`None`: every stage). The call is then
+    /// brought up to date only for that stage: its state is computed from
+    /// the rows so far, so it is what playing every stage would give.
+    #[must_use]
+    pub fn only(mut self, stage: Option<CallStage>) -> Self {
+        self.only = stage;
+        self
     }
 
     /// Every stage of the call as customization inputs.
@@ -367,9 +378,11 @@ impl<'a, L: Lookup + ?Sized> Assembler<'a, L> {
                          stages_seen: &mut usize,
                          parked: Option<&str>| {
             if let Some((stage, li, _)) = pending.take() {
-                self.refresh(call, legs, &index, main, binding, *stages_seen, parked, false);
-                call.active_conversation_id = legs[li].uniqueid.clone();
-                sink(stage, call);
+                if self.only.is_none_or(|only| only == stage) {
+                    self.refresh(call, legs, &index, main, binding, *stages_seen, parked, false);
+                    call.active_conversation_id = legs[li].uniqueid.clone();
+                    sink(stage, call);
+                }
                 *stages_seen += 1;
             }
         };
@@ -473,8 +486,10 @@ impl<'a, L: Lookup + ?Sized> Assembler<'a, L> {
             }
         }
         flush(&mut pending, &mut binding, &mut call, &mut legs, &mut stages_seen, parked_conversation.as_deref());
-        self.refresh(&mut call, &mut legs, &index, main, &mut binding, stages_seen, None, true);
-        sink(CallStage::CallEnded, &call);
+        if self.only.is_none_or(|only| only == CallStage::CallEnded) {
+            self.refresh(&mut call, &mut legs, &index, main, &mut binding, stages_seen, None, true);
+            sink(CallStage::CallEnded, &call);
+        }
         Ok(())
     }
 

@@ -149,13 +149,11 @@ impl<'l, L: Lookup + ?Sized> Importer<'l, L> {
             let buf = &mut self.buf;
             let mut payloads = 0;
             // A group always has rows, so the assembler always has a call.
-            let assembler = Assembler::in_zone(&self.lookup, self.crm, &self.options.zone);
+            let assembler = Assembler::in_zone(&self.lookup, self.crm, &self.options.zone).only(stage);
             let _ = assembler.assemble(&rows, |s, call| {
-                if stage.is_none_or(|only| only == s) {
-                    payloads += 1;
-                    // Writing to a Vec cannot fail.
-                    let _ = write_payload(buf, s, call, pretty);
-                }
+                payloads += 1;
+                // Writing to a Vec cannot fail.
+                let _ = write_payload(buf, s, call, pretty);
             });
             self.stats.calls += 1;
             self.stats.payloads += payloads;

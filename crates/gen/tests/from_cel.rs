@@ -135,3 +135,55 @@ fn a_named_zone_reads_and_prints_as_its_offset_on_the_day() {
         assert!(named != import_in(&cel, Zone::fixed(offset + 3600)), "{name}: the zone must matter");
     }
 }
+
+/// `--stage S` brings the call up to date only at S (the assembler skips the
+/// other stages' work): its payloads must be exactly the S payloads of a
+/// full import, for every scenario, both CRMs, every stage, and the corpus.
+#[test]
+fn one_stage_only_gives_that_stages_payloads_of_a_full_import() {
+    let seed = 7;
+    let world = World::from_seed(seed);
+    let stages = [
+        CallStage::ConversationRequested,
+        CallStage::ConversationAccepted,
+        CallStage::ConversationEnded,
+        CallStage::CallEnded,
+    ];
+    let import_stage = |cel: &[u8], lookup: &PatternLookup<WorldLookup<'_>>, crm, offset, stage| {
+        let options = ImportOptions { zone: Zone::fixed(offset), stage, ..ImportOptions::default() };
+        let mut importer = Importer::new(lookup, crm, options);
+        let mut out = Vec::new();
+        importer.read(cel, "stage", &mut out, |e| panic!("broken row: {e}")).unwrap();
+        importer.finish(&mut out).unwrap();
+        out
+    };
+    let lines_of = |out: &[u8], stage: CallStage| -> Vec<Vec<u8>> {
+        let tag = format!("\"call_stage\":\"{}\"}}", stage.as_str());
+        out.split(|&b| b == b'\n').filter(|l| l.ends_with(tag.as_bytes())).map(<[u8]>::to_vec).collect()
+    };
+    let mut inputs: Vec<(String, Vec<u8>, i64)> = Vec::new();
+    let generator = Generator::new(&world, Crm::Bitrix24, seed, CATALOG.iter().collect());
+    let offset = generator.utc_offset_secs();
+    let mut csv = CsvWriter::new(Vec::new(), offset).unwrap();
+    for index in 0..CATALOG.len() as u64 * 2 {
+        for row in generator.cel(index).rows {
+            csv.write(&row).unwrap();
+        }
+    }
+    inputs.push(("every scenario twice".into(), csv.finish().unwrap(), offset));
+    for file in corpus().unwrap_or_default() {
+        inputs.push((file.display().to_string(), std::fs::read(&file).unwrap(), 0));
+    }
+    for crm in [Crm::Bitrix24, Crm::AmoCrm] {
+        let lookup = lookup(&world, crm, seed);
+        for (name, cel, offset) in &inputs {
+            let all = import_stage(cel, &lookup, crm, *offset, None);
+            for stage in stages {
+                let only = import_stage(cel, &lookup, crm, *offset, Some(stage));
+                let only: Vec<Vec<u8>> =
+                    only.split(|&b| b == b'\n').filter(|l| !l.is_empty()).map(<[u8]>::to_vec).collect();
+                assert!(only == lines_of(&all, stage), "{name} ({crm:?}), --stage {}", stage.as_str());
+            }
+        }
+    }
+}
