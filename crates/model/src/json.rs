@@ -118,6 +118,12 @@ impl WriteJson for str {
     }
 }
 
+impl<T: WriteJson + ?Sized> WriteJson for &T {
+    fn write_json(&self, out: &mut Vec<u8>) {
+        (**self).write_json(out);
+    }
+}
+
 impl WriteJson for String {
     fn write_json(&self, out: &mut Vec<u8>) {
         write_str(out, self);
@@ -187,7 +193,7 @@ impl WriteJson for Value {
 }
 
 /// An object from its entries, keys escaped.
-fn write_object<'a, V: WriteJson + 'a>(out: &mut Vec<u8>, entries: impl Iterator<Item = (&'a String, &'a V)>) {
+fn write_object<'a, V: WriteJson>(out: &mut Vec<u8>, entries: impl Iterator<Item = (&'a String, V)>) {
     out.push(b'{');
     for (i, (key, value)) in entries.enumerate() {
         if i > 0 {
@@ -396,17 +402,7 @@ impl WriteJson for WithNumbers<'_, '_, Conversation> {
 
 impl WriteJson for WithNumbers<'_, '_, IndexMap<String, Conversation>> {
     fn write_json(&self, out: &mut Vec<u8>) {
-        let conversations = self.0.iter().map(|(id, conversation)| (id, WithNumbers(conversation, self.1)));
-        out.push(b'{');
-        for (i, (id, conversation)) in conversations.enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
-            write_str(out, id);
-            out.push(b':');
-            conversation.write_json(out);
-        }
-        out.push(b'}');
+        write_object(out, self.0.iter().map(|(id, conversation)| (id, WithNumbers(conversation, self.1))));
     }
 }
 
