@@ -156,8 +156,8 @@ struct Leg {
     end: Option<EventTime>,
     /// The latest HANGUP's extra, until the leg's channel takes it.
     new_extra: Option<Map<String, Value>>,
-    /// The latest HANGUP's cause and dial status (the main leg's decide
-    /// an unanswered call's result).
+    /// The main leg's latest HANGUP cause and dial status, which decide an
+    /// unanswered call's result (other legs leave them unset).
     hangup_cause: Option<i64>,
     dialstatus: String,
     /// First CHAN_START fields.
@@ -270,6 +270,11 @@ impl<'a, L: Lookup + ?Sized> Assembler<'a, L> {
         self
     }
 
+    /// Whether the sink wants `stage`.
+    fn wants(&self, stage: CallStage) -> bool {
+        self.only.is_none_or(|only| only == stage)
+    }
+
     /// Every stage of the call as customization inputs.
     pub fn stages(&self, events: &[CelEvent]) -> Result<Vec<CustomizationInput>, AssembleError> {
         let mut out = Vec::new();
@@ -378,7 +383,7 @@ impl<'a, L: Lookup + ?Sized> Assembler<'a, L> {
                          stages_seen: &mut usize,
                          parked: Option<&str>| {
             if let Some((stage, li, _)) = pending.take() {
-                if self.only.is_none_or(|only| only == stage) {
+                if self.wants(stage) {
                     self.refresh(call, legs, &index, main, binding, *stages_seen, parked, false);
                     call.active_conversation_id = legs[li].uniqueid.clone();
                     sink(stage, call);
@@ -442,9 +447,11 @@ impl<'a, L: Lookup + ?Sized> Assembler<'a, L> {
                     if legs[li].kind != Kind::Local || li == main {
                         let extra = parse_extra(&e.extra).or_else(|| legacy_hangup_extra(&e.extra));
                         let leg = &mut legs[li];
-                        let field = |key| extra.as_ref().and_then(|x| x.get(key));
-                        leg.hangup_cause = field("hangupcause").and_then(Value::as_i64);
-                        leg.dialstatus = field("dialstatus").and_then(Value::as_str).unwrap_or("").to_owned();
+                        if li == main {
+                            let field = |key| extra.as_ref().and_then(|x| x.get(key));
+                            leg.hangup_cause = field("hangupcause").and_then(Value::as_i64);
+                            leg.dialstatus = field("dialstatus").and_then(Value::as_str).unwrap_or("").to_owned();
+                        }
                         // An extra that is not JSON leaves the channel's empty.
                         leg.new_extra = Some(extra.unwrap_or_default());
                     }
@@ -486,7 +493,7 @@ impl<'a, L: Lookup + ?Sized> Assembler<'a, L> {
             }
         }
         flush(&mut pending, &mut binding, &mut call, &mut legs, &mut stages_seen, parked_conversation.as_deref());
-        if self.only.is_none_or(|only| only == CallStage::CallEnded) {
+        if self.wants(CallStage::CallEnded) {
             self.refresh(&mut call, &mut legs, &index, main, &mut binding, stages_seen, None, true);
             sink(CallStage::CallEnded, &call);
         }

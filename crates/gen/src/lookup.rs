@@ -225,42 +225,33 @@ impl WorldLookup<'_> {
     /// `https://pbx.{domain}/monitor/{Y}/{M}/{D}/{in|out}-{digits}-{ext}-{YMD}-{hms}-{linkedid}.mp3`,
     /// written piece by piece (`format!` was a tenth of a call's binding).
     fn record_url(&self, request: &BindingRequest<'_>, phone: &str, start: DateTime) -> String {
-        let (y, mo, d, h, mi, s) = start.parts();
-        let (y, mo, d, h, mi, s) = (u64::try_from(y).unwrap_or(0), mo.into(), d.into(), h.into(), mi.into(), s.into());
+        let text = start.to_bytes();
+        // `YYYY-MM-DD HH:MM:SS`: ASCII digits and separators.
+        let text = std::str::from_utf8(&text).unwrap_or_default();
+        let (y, mo, d, h, mi, s) =
+            (&text[0..4], &text[5..7], &text[8..10], &text[11..13], &text[14..16], &text[17..19]);
         let domain = &self.world.company.domain;
         let mut url = String::with_capacity(80 + domain.len() + phone.len() + request.linkedid.len());
         url.push_str("https://pbx.");
         url.push_str(domain);
         url.push_str("/monitor/");
-        for (n, width, then) in [(y, 4, '/'), (mo, 2, '/'), (d, 2, '/')] {
-            push_padded(&mut url, n, width);
-            url.push(then);
+        for part in [y, mo, d] {
+            url.push_str(part);
+            url.push('/');
         }
         url.push_str(if request.direction == CallType::Outgoing { "out-" } else { "in-" });
         url.extend(phone.chars().filter(char::is_ascii_digit));
         url.push('-');
         url.push_str(request.employee.unwrap_or(""));
         url.push('-');
-        for (n, width) in [(y, 4), (mo, 2), (d, 2)] {
-            push_padded(&mut url, n, width);
-        }
+        url.extend([y, mo, d]);
         url.push('-');
-        for n in [h, mi, s] {
-            push_padded(&mut url, n, 2);
-        }
+        url.extend([h, mi, s]);
         url.push('-');
         url.push_str(request.linkedid);
         url.push_str(".mp3");
         url
     }
-}
-
-/// `n` in decimal, zero-padded to `width` digits (`format!("{n:0width$}")`).
-fn push_padded(out: &mut String, n: u64, width: usize) {
-    let mut buf = itoa::Buffer::new();
-    let digits = buf.format(n);
-    out.extend(std::iter::repeat_n('0', width.saturating_sub(digits.len())));
-    out.push_str(digits);
 }
 
 /// `n` as 16 lower-case hex digits (`format!("{n:016x}")`).
@@ -274,12 +265,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn hand_written_numbers_match_format() {
+    fn hand_written_hex_matches_format() {
         for n in [0, 7, 42, 999, 2026, 12_345, u64::MAX] {
-            let (mut padded, mut hex) = (String::new(), String::new());
-            push_padded(&mut padded, n, 4);
+            let mut hex = String::new();
             push_hex(&mut hex, n);
-            assert_eq!(padded, format!("{n:04}"));
             assert_eq!(hex, format!("{n:016x}"));
         }
     }

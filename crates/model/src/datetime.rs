@@ -179,7 +179,7 @@ impl FromStr for DateTime {
 impl DateTime {
     /// The 19 bytes of `YYYY-MM-DD HH:MM:SS`, without going through `fmt`
     /// (serializing times is a large part of printing a payload).
-    pub(crate) fn to_bytes(self) -> [u8; 19] {
+    pub fn to_bytes(self) -> [u8; 19] {
         let (y, mo, d, h, mi, s) = self.parts();
         let mut b = *b"0000-00-00 00:00:00";
         let y = y.clamp(0, 9999) as u32;
